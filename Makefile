@@ -1,0 +1,180 @@
+# racewire - one Makefile for the library, tools, tests and benchmarks.
+#
+#   make deps        install Debian packages, build compiler-rt's TSan runtime
+#   make             library, tools, examples, tests, benchmarks (no running)
+#   make test        deps + build + run every test (README's test command)
+#   make stress      deps + build + the main job (README's main command)
+#   make demo        a race report and the guard stopping a misuse
+#   make bench       print the benchmark figures
+#
+# Variables:
+#   TSAN=release|debug   which Go-mode runtime executables link (default
+#                        release; debug has TSan's internal CHECKs on)
+#   TSAN_OBJ=path        link a runtime object of your own instead
+#   O=dir                output folder (default build); e.g. O=build/clang
+#   CC=gcc|clang         both must build our code with -Werror
+#
+# Every build output lands under $(O); build/tsan holds the fetched runtime
+# (shared by every O, since it is the same object whatever compiles us).
+
+O        ?= build
+TSAN     ?= release
+TSAN_DIR ?= build/tsan
+
+TSAN_RELEASE_OBJ := $(TSAN_DIR)/race_linux_amd64.syso
+TSAN_DEBUG_OBJ   := $(TSAN_DIR)/race_debug_linux_amd64.syso
+ifeq ($(TSAN),release)
+TSAN_OBJ ?= $(TSAN_RELEASE_OBJ)
+else ifeq ($(TSAN),debug)
+TSAN_OBJ ?= $(TSAN_DEBUG_OBJ)
+else
+$(error TSAN must be release or debug, not '$(TSAN)')
+endif
+
+CFLAGS   ?= -O2 -g
+# Go-mode TSan shadows only [0x1000, 0xe000000000): no PIE anywhere.
+RW_CFLAGS := -std=c11 -Wall -Wextra -Werror -fno-omit-frame-pointer \
+             -fno-pie -D_GNU_SOURCE -Iinclude -pthread -MMD -MP
+RW_LDFLAGS := -no-pie -pthread
+RW_LIBS    := -ldw -lelf -lpthread
+CRITERION  := -lcriterion
+
+LIB := $(O)/lib/libracewire.a
+
+# ---- Sources, by folder ----------------------------------------------------
+LIB_SRCS        := $(wildcard shim/*.c tsan_glue/*.c)
+UNIT_TESTS      := $(wildcard tests/unit/test_*.c)
+INTEG_TESTS     := $(wildcard tests/integration/test_*.c)
+PROGS           := $(wildcard tests/progs/*.c)
+RUNNER_SRCS     := $(wildcard stress/runner/*.c)
+RUNNER_TESTS    := $(wildcard tests/runner/test_*.c)
+RUNNER_HELPERS  := $(wildcard tests/runner/helpers/*.c)
+DIAG_SRCS       := $(wildcard diagnose/*.c)
+DIAG_TESTS      := $(wildcard tests/diagnose/test_*.c)
+BENCH_SRCS      := $(wildcard bench/*.c)
+EXAMPLE_SRCS    := $(wildcard examples/*.c)
+
+obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
+
+LIB_OBJS := $(call obj,$(LIB_SRCS))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_TESTS))
+INTEG_BINS := $(patsubst tests/integration/%.c,$(O)/tests/integration/%,$(INTEG_TESTS))
+PROG_BINS := $(patsubst tests/progs/%.c,$(O)/progs/release/%,$(PROGS))
+PROG_DEBUG_BINS := $(patsubst tests/progs/%.c,$(O)/progs/debug/%,$(PROGS))
+RUNNER_BIN := $(if $(RUNNER_SRCS),$(O)/bin/racewire-stress)
+RUNNER_TEST_BINS := $(patsubst tests/runner/%.c,$(O)/tests/runner/%,$(RUNNER_TESTS))
+RUNNER_HELPER_BINS := $(patsubst tests/runner/helpers/%.c,$(O)/tests/runner/helpers/%,$(RUNNER_HELPERS))
+DIAG_BIN := $(if $(DIAG_SRCS),$(O)/bin/racewire-diagnose)
+DIAG_TEST_BINS := $(patsubst tests/diagnose/%.c,$(O)/tests/diagnose/%,$(DIAG_TESTS))
+BENCH_BINS := $(patsubst bench/%.c,$(O)/bench/%,$(BENCH_SRCS))
+EXAMPLE_BINS := $(patsubst examples/%.c,$(O)/examples/%,$(EXAMPLE_SRCS))
+
+TEST_BINS := $(UNIT_BINS) $(INTEG_BINS) $(RUNNER_TEST_BINS) $(DIAG_TEST_BINS)
+TOOLS := $(RUNNER_BIN) $(DIAG_BIN)
+
+.PHONY: all deps lib tools tests build-tests test stress demo bench clean distclean
+all: lib tools tests $(BENCH_BINS) $(EXAMPLE_BINS)
+lib: $(LIB)
+tools: $(TOOLS)
+tests build-tests: $(TEST_BINS) $(PROG_BINS) $(PROG_DEBUG_BINS) $(RUNNER_HELPER_BINS) $(TOOLS)
+
+# ---- Set-up ------------------------------------------------------------------
+# deps is idempotent and quiet when all is present; the README's commands run
+# it first, in a sub-make, so nothing compiles before the packages exist.
+deps:
+	@bash ci/deps.sh
+	@bash tsan_glue/get-tsan-runtime.sh $(TSAN_DIR)
+
+$(TSAN_DIR)/VERSION:
+	@bash tsan_glue/get-tsan-runtime.sh $(TSAN_DIR)
+$(TSAN_RELEASE_OBJ) $(TSAN_DEBUG_OBJ): | $(TSAN_DIR)/VERSION
+	@test -s $@ || { echo "racewire: $@ is missing (see $(TSAN_DIR)/VERSION)"; exit 1; }
+
+# ---- Library -----------------------------------------------------------------
+$(O)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(RW_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# A TSan program: our objects, the library, one runtime object.
+link_tsan = $(CC) $(RW_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(1) $(2) $(RW_LIBS)
+
+# ---- Tests -------------------------------------------------------------------
+$(O)/tests/unit/%: $(O)/obj/tests/unit/%.o $(LIB) $(TSAN_OBJ)
+	@mkdir -p $(@D)
+	$(call link_tsan,$(TSAN_OBJ),$(CRITERION))
+
+$(O)/obj/tests/integration/%.o: RW_CFLAGS += -DRW_PROGS_DIR='"$(abspath $(O))/progs"'
+$(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(LIB) $(TSAN_OBJ)
+	@mkdir -p $(@D)
+	$(call link_tsan,$(TSAN_OBJ),$(CRITERION))
+
+# Child programs of the integration tests, linked against both runtimes.
+$(O)/progs/release/%: $(O)/obj/tests/progs/%.o $(LIB) $(TSAN_RELEASE_OBJ)
+	@mkdir -p $(@D)
+	$(call link_tsan,$(TSAN_RELEASE_OBJ))
+$(O)/progs/debug/%: $(O)/obj/tests/progs/%.o $(LIB) $(TSAN_DEBUG_OBJ)
+	@mkdir -p $(@D)
+	$(call link_tsan,$(TSAN_DEBUG_OBJ))
+
+# ---- Stress runner and diagnoser (plain C tools, no TSan) --------------------
+$(O)/bin/racewire-stress: $(call obj,$(RUNNER_SRCS))
+	@mkdir -p $(@D)
+	$(CC) $(RW_LDFLAGS) -o $@ $^ -lm
+
+$(O)/bin/racewire-diagnose: $(call obj,$(DIAG_SRCS))
+	@mkdir -p $(@D)
+	$(CC) $(RW_LDFLAGS) -o $@ $^
+
+$(O)/obj/tests/runner/%.o: RW_CFLAGS += -DRW_BIN_DIR='"$(abspath $(O))/bin"' \
+	-DRW_HELPERS_DIR='"$(abspath $(O))/tests/runner/helpers"'
+$(O)/tests/runner/%: $(O)/obj/tests/runner/%.o
+	@mkdir -p $(@D)
+	$(CC) $(RW_LDFLAGS) -o $@ $^ $(CRITERION)
+$(O)/tests/runner/helpers/%: $(O)/obj/tests/runner/helpers/%.o
+	@mkdir -p $(@D)
+	$(CC) $(RW_LDFLAGS) -o $@ $^
+
+$(O)/obj/tests/diagnose/%.o: RW_CFLAGS += -DRW_BIN_DIR='"$(abspath $(O))/bin"' \
+	-DRW_CORPUS_DIR='"$(abspath tests/diagnose/corpus)"'
+$(O)/tests/diagnose/%: $(O)/obj/tests/diagnose/%.o
+	@mkdir -p $(@D)
+	$(CC) $(RW_LDFLAGS) -o $@ $^ $(CRITERION)
+
+# ---- Benchmarks and examples ---------------------------------------------------
+$(O)/bench/%: $(O)/obj/bench/%.o $(LIB) $(TSAN_OBJ)
+	@mkdir -p $(@D)
+	$(call link_tsan,$(TSAN_OBJ))
+
+$(O)/examples/%: $(O)/obj/examples/%.o $(LIB) $(TSAN_OBJ)
+	@mkdir -p $(@D)
+	$(call link_tsan,$(TSAN_OBJ))
+
+# ---- What people run -------------------------------------------------------------
+test:
+	@$(MAKE) --no-print-directory deps
+	@echo "racewire: building (CC=$(CC), TSAN=$(TSAN), O=$(O))"
+	@$(MAKE) --no-print-directory build-tests
+	@bash tests/run.sh $(O)
+
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory $(O)/examples/demo
+	@bash examples/demo.sh $(O)
+
+bench:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory $(BENCH_BINS)
+	@bash bench/run.sh $(O)
+
+clean:
+	rm -rf $(O)/obj $(O)/lib $(O)/bin $(O)/tests $(O)/progs $(O)/bench $(O)/examples
+
+distclean:
+	rm -rf build
+
+-include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,238 @@
+/*
+ * racewire.h - wire a managed runtime to ThreadSanitizer, safely.
+ *
+ * racewire sits between an M:N runtime (tasks G run by OS threads M that
+ * hold processor contexts P) and compiler-rt's Go-mode ThreadSanitizer
+ * runtime. Its one promise: no call reaches TSan unless the calling thread
+ * owns a wired processor context, and TSan's "which Processor is this
+ * thread using?" callback is answered from the calling thread's own wiring,
+ * so it can never return a context that another thread is using.
+ *
+ * Why this matters (Go issue 27660, seed 001): TSan keeps per-processor
+ * allocator caches in its Processor. Go's cgocall once issued raceacquire
+ * after a foreign call but before getting its P back; by then sysmon had
+ * handed the P to another thread, and two threads drove one Processor at
+ * once. The symptom was "CHECK failed" deep inside TSan or a SEGV, far from
+ * the cause. Here that misuse is caught at the call that makes it.
+ *
+ * Threading model. Any OS thread may call racewire. A thread becomes known
+ * to racewire (an "M", numbered M1, M2, ...) the first time it wires a
+ * context. Annotations use the calling thread's current task (set with
+ * rw_task_switch) and its wired context (set with rw_proc_wire).
+ *
+ * Errors. Functions that can fail return 0 or a negative RW_E* code, as in
+ * libuv; rw_last_error() gives the calling thread's message for the last
+ * failure, naming the threads, contexts and tasks involved.
+ *
+ * Layout. The Go-mode runtime only handles application memory in
+ * [0x1000, 0xe000000000): link executables with -no-pie and put the managed
+ * heap at a fixed address there (0xc000000000 is conventional).
+ */
+#ifndef RACEWIRE_H
+#define RACEWIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Errors -------------------------------------------------------------- */
+
+#define RW_EPERM    (-1)   /* the caller does not own what it acts on */
+#define RW_ENOENT   (-2)   /* the context or task was destroyed or ended */
+#define RW_ENOMEM   (-12)
+#define RW_EBUSY    (-16)  /* owned by another thread, or still in use */
+#define RW_EINVAL   (-22)  /* bad argument or option */
+#define RW_ERANGE   (-34)  /* address range outside what TSan can shadow */
+#define RW_EALREADY (-114) /* already done (second init, double destroy) */
+#define RW_ENOTINIT (-4095) /* rw_init has not succeeded */
+
+/* A static description of an RW_E* code ("RW_EBUSY: ..."). */
+const char *rw_strerror(int err);
+
+/* The calling thread's message for its last failed racewire call, or "" if
+ * none. Valid until that thread's next failing call. */
+const char *rw_last_error(void);
+
+/* ---- Options ------------------------------------------------------------- */
+
+/* What an annotation does when its thread has no wired context. */
+typedef enum rw_policy {
+	/* Print a diagnosis (thread, task, call, the context's owners) and
+	 * abort. The default: tests and CI want the first misuse, loudly. */
+	RW_POLICY_ABORT = 0,
+	/* Run the annotation on a global fallback context under a lock. Slow
+	 * but safe; for rare runtime-internal work outside any P. */
+	RW_POLICY_BORROW = 1,
+	/* Drop the annotation and count it (rw_stats). Loses race coverage. */
+	RW_POLICY_DROP = 2,
+} rw_policy_t;
+
+/* One frame of symbolized code, filled by a symbolizer hook. */
+typedef struct rw_frame {
+	const char *func; /* function name; must stay valid until return */
+	const char *file; /* source file, or NULL */
+	int line;         /* line, or 0 */
+} rw_frame_t;
+
+/* A runtime's symbolizer for its own (managed) PCs. Return 1 and fill *out
+ * for a pc it knows, 0 to let racewire's DWARF symbolizer try. Called from
+ * inside TSan while it prints a report: it must not call racewire. */
+typedef int (*rw_symbolize_fn)(uintptr_t pc, rw_frame_t *out, void *arg);
+
+typedef struct rw_options {
+	rw_policy_t policy;      /* no wired context: see rw_policy_t */
+	int guard_wiring;        /* 1 (default). 0 disables the guarantee:
+	                          * unwiring leaves the thread's stale context
+	                          * in place for TSan, as Go did before the fix
+	                          * for issue 27660. For reproducers only. */
+	int verbosity;           /* 0 quiet, 1 (default) misuse messages on
+	                          * stderr as well as in rw_last_error, 2 trace */
+	int symbolize;           /* 1 (default): DWARF file:line in reports */
+	rw_symbolize_fn symbolizer; /* optional managed-PC hook; API only */
+	void *symbolizer_arg;
+} rw_options_t;
+
+/* Fill *opts with the defaults listed above. */
+void rw_options_default(rw_options_t *opts);
+
+/* Apply option text in the style of TSAN_OPTIONS ("policy=drop:verbosity=0";
+ * ':' ',' or white space separate items) on top of *opts. On an unknown
+ * option or a bad value, return RW_EINVAL, leave *opts untouched, and write
+ * a message naming the item and listing what is accepted into err. */
+int rw_options_parse(rw_options_t *opts, const char *text, char *err, size_t errlen);
+
+/* ---- Start and finish ---------------------------------------------------- */
+
+/* Initialize TSan and racewire once per process. opts may be NULL for the
+ * defaults; the environment variable RACEWIRE_OPTIONS is then applied on top
+ * (so CI can change a policy without a rebuild; a bad value there is an
+ * error). TSan's own flags come from GORACE, as in Go.
+ *
+ * On success the initial context is wired to the calling thread, the main
+ * task is its current task, and both are returned. Fails with RW_EALREADY
+ * on a second call, RW_EINVAL on bad options, RW_ERANGE if the executable
+ * was linked as PIE (its image lies outside TSan's application range). */
+int rw_init(const rw_options_t *opts, struct rw_task **main_task, struct rw_proc **main_proc);
+
+/* Finish: run TSan's finalization (it prints the summary and exits the
+ * process with TSan's status, 66 after a race by default). Runs once; a
+ * second caller blocks forever, since the first is exiting the process.
+ * The calling thread should have a context wired; if not, the fallback
+ * context is used. */
+_Noreturn void rw_fini(void);
+
+/* Number of races TSan has reported so far. Needs no context. */
+uint64_t rw_report_count(void);
+
+typedef struct rw_stats {
+	uint64_t dropped;    /* annotations dropped under RW_POLICY_DROP */
+	uint64_t borrowed;   /* annotations run on the fallback context */
+	uint64_t violations; /* annotations made with no wired context */
+} rw_stats_t;
+void rw_stats(rw_stats_t *out);
+
+/* ---- Processor contexts -------------------------------------------------- */
+
+typedef struct rw_proc rw_proc_t;
+
+/* Create a context (one per runtime processor P). It starts unwired. */
+int rw_proc_create(rw_proc_t **out);
+
+/* Destroy an unwired context. RW_EBUSY if wired (the message names the
+ * owner), RW_EALREADY if destroyed before. The memory is kept, so a later
+ * misuse of the pointer is diagnosed rather than undefined. */
+int rw_proc_destroy(rw_proc_t *p);
+
+/* Wire p to the calling thread: an atomic ownership change. RW_EBUSY if p
+ * is wired to another thread or this thread already has a context,
+ * RW_ENOENT if p was destroyed. The ownership change is an acquire, so the
+ * new owner sees all that the previous owner did with p. */
+int rw_proc_wire(rw_proc_t *p);
+
+/* Unwire p from the calling thread (a release). RW_EPERM if the calling
+ * thread does not own p; the message names the owner. */
+int rw_proc_unwire(rw_proc_t *p);
+
+/* The context wired to the calling thread, or NULL. */
+rw_proc_t *rw_proc_current(void);
+
+/* A context's number as used in messages (P0 is the initial one). */
+unsigned rw_proc_id(const rw_proc_t *p);
+
+/* ---- Tasks --------------------------------------------------------------- */
+
+typedef struct rw_task rw_task_t;
+
+/* Start a task whose creation happens-after everything parent did so far.
+ * pc is where it was created (shown in reports). Needs a wired context. */
+int rw_task_start(rw_task_t *parent, uintptr_t pc, rw_task_t **out);
+
+/* End a task: it must not be current on any thread. Needs a wired context.
+ * The task is freed. */
+int rw_task_end(rw_task_t *t);
+
+/* Make t the calling thread's current task (NULL: none), as the scheduler
+ * switches tasks. RW_EBUSY if t is current on another thread: one task's
+ * TSan state must never be driven by two threads at once. */
+int rw_task_switch(rw_task_t *t);
+
+/* The calling thread's current task, or NULL. */
+rw_task_t *rw_task_current(void);
+
+/* A task's number as used in messages (T1 is the main task). */
+unsigned rw_task_id(const rw_task_t *t);
+
+/* ---- Memory -------------------------------------------------------------- */
+
+/* The lowest and the end of the addresses Go-mode TSan can shadow. */
+#define RW_APP_MEM_BEGIN 0x000000001000ull
+#define RW_APP_MEM_END   0x00e000000000ull
+
+/* Register managed heap memory [addr, addr+size) with TSan. The heap must
+ * lie inside the application range and grow upward: a range that starts
+ * below the first registered heap range is refused (TSan would leave it
+ * without shadow and fault on the first access). A range already covered
+ * is accepted and does nothing. RW_ERANGE with a message on refusal. */
+int rw_map_heap(void *addr, size_t size);
+
+/* ---- Annotations ----------------------------------------------------------
+ *
+ * The hot path is inline: one thread-local load and one compare, then the
+ * TSan call. The thread-local "live" pointer is non-NULL only while the
+ * thread owns a wired context and has a current task; otherwise the call
+ * goes to the slow path, which applies the policy (rw_policy_t).
+ *
+ * pc arguments are code addresses in the caller (a return address is
+ * fine: TSan looks up pc-1). RW_PC() gives one.
+ */
+
+/* A code address inside the calling function, for pc arguments. */
+#define RW_PC() ((uintptr_t)__builtin_return_address(0))
+
+inline void rw_acquire(const void *addr);
+inline void rw_release(const void *addr);          /* release-store */
+inline void rw_release_merge(const void *addr);    /* release, merging clocks */
+inline void rw_release_acquire(const void *addr);  /* release-store, acquire */
+inline void rw_read(const void *addr, uintptr_t pc);
+inline void rw_write(const void *addr, uintptr_t pc);
+/* Access from a callee: callpc is the call site, pc the access. */
+inline void rw_read_pc(const void *addr, uintptr_t callpc, uintptr_t pc);
+inline void rw_write_pc(const void *addr, uintptr_t callpc, uintptr_t pc);
+inline void rw_read_range(const void *addr, size_t size, uintptr_t pc);
+inline void rw_write_range(const void *addr, size_t size, uintptr_t pc);
+inline void rw_func_enter(uintptr_t pc);
+inline void rw_func_exit(void);
+/* A heap block was allocated at p (inside a registered heap range). */
+inline void rw_malloc(const void *p, size_t size, uintptr_t pc);
+inline void rw_free(const void *p, size_t size);
+
+#include "racewire/inline.h"
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RACEWIRE_H */

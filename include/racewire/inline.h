@@ -1,0 +1,201 @@
+/*
+ * racewire/inline.h - the annotation fast path. Included by racewire.h; not
+ * for direct use. Everything named rw__ is private to racewire.
+ *
+ * The guard on the hot path is one thread-local load and one compare:
+ * rw__hot.thr is the TSan ThreadState of the thread's current task, and it
+ * is non-NULL only while the thread owns a wired context (and has a task).
+ * The shim keeps that invariant at every wire, unwire and task switch, in
+ * that order: it clears rw__hot.thr before giving a context up and sets it
+ * only after taking one. So a non-NULL value here proves ownership, and the
+ * annotation may go straight to TSan. Anything else goes to rw__slow, which
+ * applies the no-context policy.
+ *
+ * These are C99/C11 inline definitions; shim/annotate.c emits the external
+ * definitions for calls the compiler chooses not to inline.
+ */
+#ifndef RACEWIRE_INLINE_H
+#define RACEWIRE_INLINE_H
+
+#ifndef RACEWIRE_H
+#error "include <racewire.h>, not racewire/inline.h"
+#endif
+
+/* compiler-rt lib/tsan/go/tsan_go.cpp: the Go-mode ABI the fast path uses. */
+void __tsan_read(void *thr, void *addr, void *pc);
+void __tsan_write(void *thr, void *addr, void *pc);
+void __tsan_read_pc(void *thr, void *addr, uintptr_t callpc, uintptr_t pc);
+void __tsan_write_pc(void *thr, void *addr, uintptr_t callpc, uintptr_t pc);
+void __tsan_read_range(void *thr, void *addr, uintptr_t size, uintptr_t pc);
+void __tsan_write_range(void *thr, void *addr, uintptr_t size, uintptr_t pc);
+void __tsan_func_enter(void *thr, void *pc);
+void __tsan_func_exit(void *thr);
+void __tsan_malloc(void *thr, uintptr_t pc, uintptr_t p, uintptr_t size);
+void __tsan_free(uintptr_t p, uintptr_t size);
+void __tsan_acquire(void *thr, void *addr);
+void __tsan_release(void *thr, void *addr);
+void __tsan_release_merge(void *thr, void *addr);
+void __tsan_release_acquire(void *thr, void *addr);
+
+struct rw__hot {
+	/* TSan ThreadState of the current task; NULL unless this thread owns
+	 * a wired context and has a current task. */
+	void *thr;
+	/* The TSan Processor that the GetProc callback returns for this
+	 * thread; NULL unless a context is wired (or borrowed). */
+	void *tsan_proc;
+};
+extern _Thread_local struct rw__hot rw__hot __attribute__((tls_model("initial-exec")));
+
+enum rw__op {
+	RW__ACQUIRE,
+	RW__RELEASE,
+	RW__RELEASE_MERGE,
+	RW__RELEASE_ACQUIRE,
+	RW__READ,
+	RW__WRITE,
+	RW__READ_PC,
+	RW__WRITE_PC,
+	RW__READ_RANGE,
+	RW__WRITE_RANGE,
+	RW__FUNC_ENTER,
+	RW__FUNC_EXIT,
+	RW__MALLOC,
+	RW__FREE,
+};
+
+/* The annotation slow path: no live ThreadState on this thread. */
+void rw__slow(enum rw__op op, const void *addr, uintptr_t a, uintptr_t b);
+
+#define RW__LIKELY(x) __builtin_expect(!!(x), 1)
+
+inline void rw_acquire(const void *addr)
+{
+	void *thr = rw__hot.thr;
+	if (RW__LIKELY(thr))
+		__tsan_acquire(thr, (void *)addr);
+	else
+		rw__slow(RW__ACQUIRE, addr, 0, 0);
+}
+
+inline void rw_release(const void *addr)
+{
+	void *thr = rw__hot.thr;
+	if (RW__LIKELY(thr))
+		__tsan_release(thr, (void *)addr);
+	else
+		rw__slow(RW__RELEASE, addr, 0, 0);
+}
+
+inline void rw_release_merge(const void *addr)
+{
+	void *thr = rw__hot.thr;
+	if (RW__LIKELY(thr))
+		__tsan_release_merge(thr, (void *)addr);
+	else
+		rw__slow(RW__RELEASE_MERGE, addr, 0, 0);
+}
+
+inline void rw_release_acquire(const void *addr)
+{
+	void *thr = rw__hot.thr;
+	if (RW__LIKELY(thr))
+		__tsan_release_acquire(thr, (void *)addr);
+	else
+		rw__slow(RW__RELEASE_ACQUIRE, addr, 0, 0);
+}
+
+inline void rw_read(const void *addr, uintptr_t pc)
+{
+	void *thr = rw__hot.thr;
+	if (RW__LIKELY(thr))
+		__tsan_read(thr, (void *)addr, (void *)pc);
+	else
+		rw__slow(RW__READ, addr, pc, 0);
+}
+
+inline void rw_write(const void *addr, uintptr_t pc)
+{
+	void *thr = rw__hot.thr;
+	if (RW__LIKELY(thr))
+		__tsan_write(thr, (void *)addr, (void *)pc);
+	else
+		rw__slow(RW__WRITE, addr, pc, 0);
+}
+
+inline void rw_read_pc(const void *addr, uintptr_t callpc, uintptr_t pc)
+{
+	void *thr = rw__hot.thr;
+	if (RW__LIKELY(thr))
+		__tsan_read_pc(thr, (void *)addr, callpc, pc);
+	else
+		rw__slow(RW__READ_PC, addr, callpc, pc);
+}
+
+inline void rw_write_pc(const void *addr, uintptr_t callpc, uintptr_t pc)
+{
+	void *thr = rw__hot.thr;
+	if (RW__LIKELY(thr))
+		__tsan_write_pc(thr, (void *)addr, callpc, pc);
+	else
+		rw__slow(RW__WRITE_PC, addr, callpc, pc);
+}
+
+inline void rw_read_range(const void *addr, size_t size, uintptr_t pc)
+{
+	void *thr = rw__hot.thr;
+	if (RW__LIKELY(thr))
+		__tsan_read_range(thr, (void *)addr, size, pc);
+	else
+		rw__slow(RW__READ_RANGE, addr, size, pc);
+}
+
+inline void rw_write_range(const void *addr, size_t size, uintptr_t pc)
+{
+	void *thr = rw__hot.thr;
+	if (RW__LIKELY(thr))
+		__tsan_write_range(thr, (void *)addr, size, pc);
+	else
+		rw__slow(RW__WRITE_RANGE, addr, size, pc);
+}
+
+inline void rw_func_enter(uintptr_t pc)
+{
+	void *thr = rw__hot.thr;
+	if (RW__LIKELY(thr))
+		__tsan_func_enter(thr, (void *)pc);
+	else
+		rw__slow(RW__FUNC_ENTER, 0, pc, 0);
+}
+
+inline void rw_func_exit(void)
+{
+	void *thr = rw__hot.thr;
+	if (RW__LIKELY(thr))
+		__tsan_func_exit(thr);
+	else
+		rw__slow(RW__FUNC_EXIT, 0, 0, 0);
+}
+
+inline void rw_malloc(const void *p, size_t size, uintptr_t pc)
+{
+	void *thr = rw__hot.thr;
+	if (RW__LIKELY(thr))
+		__tsan_malloc(thr, pc, (uintptr_t)p, size);
+	else
+		rw__slow(RW__MALLOC, p, size, pc);
+}
+
+/* __tsan_free takes no ThreadState, but it asks GetProc for the caller's
+ * Processor, so it needs the same proof of ownership. */
+inline void rw_free(const void *p, size_t size)
+{
+	if (RW__LIKELY(rw__hot.thr))
+		__tsan_free((uintptr_t)p, size);
+	else
+		rw__slow(RW__FREE, p, size, 0);
+}
+
+#undef RW__LIKELY
+
+#endif /* RACEWIRE_INLINE_H */

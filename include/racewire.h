@@ -38,6 +38,9 @@
 extern "C" {
 #endif
 
+typedef struct rw_proc rw_proc_t; /* a processor context (one per P) */
+typedef struct rw_task rw_task_t; /* a task (goroutine): a TSan ThreadState */
+
 /* ---- Errors -------------------------------------------------------------- */
 
 #define RW_EPERM    (-1)   /* the caller does not own what it acts on */
@@ -115,7 +118,7 @@ int rw_options_parse(rw_options_t *opts, const char *text, char *err, size_t err
  * task is its current task, and both are returned. Fails with RW_EALREADY
  * on a second call, RW_EINVAL on bad options, RW_ERANGE if the executable
  * was linked as PIE (its image lies outside TSan's application range). */
-int rw_init(const rw_options_t *opts, struct rw_task **main_task, struct rw_proc **main_proc);
+int rw_init(const rw_options_t *opts, rw_task_t **main_task, rw_proc_t **main_proc);
 
 /* Finish: run TSan's finalization (it prints the summary and exits the
  * process with TSan's status, 66 after a race by default). Runs once; a
@@ -136,13 +139,12 @@ void rw_stats(rw_stats_t *out);
 
 /* ---- Processor contexts -------------------------------------------------- */
 
-typedef struct rw_proc rw_proc_t;
-
 /* Create a context (one per runtime processor P). It starts unwired. */
 int rw_proc_create(rw_proc_t **out);
 
 /* Destroy an unwired context. RW_EBUSY if wired (the message names the
- * owner), RW_EALREADY if destroyed before. The memory is kept, so a later
+ * owner), RW_EALREADY if destroyed before, RW_EPERM for P0 (TSan binds its
+ * initial Processor to its own init state for good, as Go's P0 keeps it). The memory is kept, so a later
  * misuse of the pointer is diagnosed rather than undefined. */
 int rw_proc_destroy(rw_proc_t *p);
 
@@ -163,8 +165,6 @@ rw_proc_t *rw_proc_current(void);
 unsigned rw_proc_id(const rw_proc_t *p);
 
 /* ---- Tasks --------------------------------------------------------------- */
-
-typedef struct rw_task rw_task_t;
 
 /* Start a task whose creation happens-after everything parent did so far.
  * pc is where it was created (shown in reports). Needs a wired context. */
@@ -194,8 +194,11 @@ unsigned rw_task_id(const rw_task_t *t);
 /* Register managed heap memory [addr, addr+size) with TSan. The heap must
  * lie inside the application range and grow upward: a range that starts
  * below the first registered heap range is refused (TSan would leave it
- * without shadow and fault on the first access). A range already covered
- * is accepted and does nothing. RW_ERANGE with a message on refusal. */
+ * without shadow and fault on the first access), and so is one within
+ * 128 KiB of the executable's data+bss. Each registration is rounded up to
+ * a 128 KiB boundary (TSan's meta-shadow step; unrounded, two adjacent
+ * small ranges kill TSan with a CHECK). A range already covered is
+ * accepted and does nothing. RW_ERANGE with a message on refusal. */
 int rw_map_heap(void *addr, size_t size);
 
 /* ---- Annotations ----------------------------------------------------------
@@ -205,12 +208,17 @@ int rw_map_heap(void *addr, size_t size);
  * thread owns a wired context and has a current task; otherwise the call
  * goes to the slow path, which applies the policy (rw_policy_t).
  *
- * pc arguments are code addresses in the caller (a return address is
- * fine: TSan looks up pc-1). RW_PC() gives one.
+ * pc arguments are code addresses (TSan symbolizes pc-1, so a return
+ * address names the call's line). RW_PC() is a pc inside the function that
+ * uses it, for accesses; RW_CALLER_PC() is the call site in the caller, for
+ * rw_func_enter, which pushes the caller's frame as Go's racefuncenter does.
  */
 
-/* A code address inside the calling function, for pc arguments. */
-#define RW_PC() ((uintptr_t)__builtin_return_address(0))
+/* A return address inside the function that calls it. Not inlined, so
+ * that it is one. */
+uintptr_t rw_here(void) __attribute__((noinline));
+#define RW_PC() rw_here()
+#define RW_CALLER_PC() ((uintptr_t)__builtin_return_address(0))
 
 inline void rw_acquire(const void *addr);
 inline void rw_release(const void *addr);          /* release-store */

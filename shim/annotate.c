@@ -1,0 +1,184 @@
+/*
+ * shim/annotate.c - the annotation slow path and the no-context policy.
+ *
+ * The inline fast path (racewire/inline.h) lands here whenever the thread
+ * has no live ThreadState: no context wired, no current task, rw_init not
+ * done, or finalization under way. Each case is either a misuse, diagnosed
+ * per the policy, or a moment when TSan must not be called at all.
+ */
+#include "internal.h"
+#include "../tsan_glue/tsan_go.h"
+
+#include <stdio.h>
+
+/* The external definitions of the inline annotations. */
+extern inline void rw_acquire(const void *addr);
+extern inline void rw_release(const void *addr);
+extern inline void rw_release_merge(const void *addr);
+extern inline void rw_release_acquire(const void *addr);
+extern inline void rw_read(const void *addr, uintptr_t pc);
+extern inline void rw_write(const void *addr, uintptr_t pc);
+extern inline void rw_read_pc(const void *addr, uintptr_t callpc, uintptr_t pc);
+extern inline void rw_write_pc(const void *addr, uintptr_t callpc, uintptr_t pc);
+extern inline void rw_read_range(const void *addr, size_t size, uintptr_t pc);
+extern inline void rw_write_range(const void *addr, size_t size, uintptr_t pc);
+extern inline void rw_func_enter(uintptr_t pc);
+extern inline void rw_func_exit(void);
+extern inline void rw_malloc(const void *p, size_t size, uintptr_t pc);
+extern inline void rw_free(const void *p, size_t size);
+
+static const char *const op_names[] = {
+	[RW__ACQUIRE] = "rw_acquire",
+	[RW__RELEASE] = "rw_release",
+	[RW__RELEASE_MERGE] = "rw_release_merge",
+	[RW__RELEASE_ACQUIRE] = "rw_release_acquire",
+	[RW__READ] = "rw_read",
+	[RW__WRITE] = "rw_write",
+	[RW__READ_PC] = "rw_read_pc",
+	[RW__WRITE_PC] = "rw_write_pc",
+	[RW__READ_RANGE] = "rw_read_range",
+	[RW__WRITE_RANGE] = "rw_write_range",
+	[RW__FUNC_ENTER] = "rw_func_enter",
+	[RW__FUNC_EXIT] = "rw_func_exit",
+	[RW__MALLOC] = "rw_malloc",
+	[RW__FREE] = "rw_free",
+};
+
+static const char *const policy_hint =
+	"abort (set RACEWIRE_OPTIONS=policy=borrow or policy=drop to change)";
+
+/* The annotation, on the ThreadState given. Mirrors the fast path. */
+static void dispatch(enum rw__op op, void *thr, const void *addr, uintptr_t a, uintptr_t b)
+{
+	void *p = (void *)addr;
+	switch (op) {
+	case RW__ACQUIRE: __tsan_acquire(thr, p); break;
+	case RW__RELEASE: __tsan_release(thr, p); break;
+	case RW__RELEASE_MERGE: __tsan_release_merge(thr, p); break;
+	case RW__RELEASE_ACQUIRE: __tsan_release_acquire(thr, p); break;
+	case RW__READ: __tsan_read(thr, p, (void *)a); break;
+	case RW__WRITE: __tsan_write(thr, p, (void *)a); break;
+	case RW__READ_PC: __tsan_read_pc(thr, p, a, b); break;
+	case RW__WRITE_PC: __tsan_write_pc(thr, p, a, b); break;
+	case RW__READ_RANGE: __tsan_read_range(thr, p, a, b); break;
+	case RW__WRITE_RANGE: __tsan_write_range(thr, p, a, b); break;
+	case RW__FUNC_ENTER: __tsan_func_enter(thr, (void *)a); break;
+	case RW__FUNC_EXIT: __tsan_func_exit(thr); break;
+	case RW__MALLOC: __tsan_malloc(thr, b, (uintptr_t)p, a); break;
+	case RW__FREE: __tsan_free((uintptr_t)p, a); break;
+	}
+}
+
+/* The diagnosis for a call made with no context: who called, on which task,
+ * and where the thread's last context went, which is usually the answer
+ * (it was retaken while the thread was in foreign code). */
+static _Noreturn void die_no_proc(struct rw__m *m, const char *call, const void *addr)
+{
+	char head[160], task[24], last[112];
+	snprintf(head, sizeof head, "%s(%p) on M%u (tid %d) with no processor context wired",
+	         call, addr, m->id, (int)m->tid);
+	snprintf(task, sizeof task, "T%u", m->task->id);
+	if (m->last)
+		rw__describe_proc(m->last, last, sizeof last);
+	else
+		snprintf(last, sizeof last, "none (this thread never wired one)");
+	rw__fatal(head,
+	          "task", task,
+	          "last context on this thread", last,
+	          "policy", policy_hint,
+	          "invariant", "every annotation must come from a thread that owns a wired "
+	                       "context (seed 001, Go issue 27660)",
+	          "hint", "wire a context before annotating; the acquire that closes a foreign "
+	                  "call belongs after the thread has a context again",
+	          (const char *)NULL);
+}
+
+static _Noreturn void die_no_task(struct rw__m *m, const char *call, const void *addr)
+{
+	char head[160];
+	snprintf(head, sizeof head, "%s(%p) on M%u (tid %d) with no current task",
+	         call, addr, m->id, (int)m->tid);
+	rw__fatal(head,
+	          "invariant", "annotations run on the calling thread's current task "
+	                       "(rw_task_switch); TSan needs its ThreadState",
+	          "hint", "call rw_task_switch(task) when the scheduler starts running a task",
+	          (const char *)NULL);
+}
+
+void rw__slow(enum rw__op op, const void *addr, uintptr_t a, uintptr_t b)
+{
+	struct rw__m *m = rw__self();
+
+	/* TSan is exiting (or was never started): it must not be entered.
+	 * Dropping is the only safe answer, and it is no misuse. */
+	if (!rw__is_inited() || atomic_load_explicit(&rw__g.finalizing, memory_order_acquire)) {
+		atomic_fetch_add_explicit(&rw__g.dropped, 1, memory_order_relaxed);
+		return;
+	}
+	atomic_fetch_add_explicit(&rw__g.violations, 1, memory_order_relaxed);
+	switch (rw__g.opts.policy) {
+	case RW_POLICY_DROP:
+		atomic_fetch_add_explicit(&rw__g.dropped, 1, memory_order_relaxed);
+		return;
+	case RW_POLICY_ABORT:
+		if (!m->task)
+			die_no_task(m, op_names[op], addr);
+		die_no_proc(m, op_names[op], addr);
+	case RW_POLICY_BORROW:
+		/* Borrowing lends a Processor, not a ThreadState. */
+		if (!m->task)
+			die_no_task(m, op_names[op], addr);
+		break;
+	}
+	pthread_mutex_lock(&rw__g.fallback_lock);
+	rw__hot.tsan_proc = rw__g.fallback->tsan_proc;
+	dispatch(op, m->task->thr, addr, a, b);
+	rw__hot.tsan_proc = NULL;
+	pthread_mutex_unlock(&rw__g.fallback_lock);
+	atomic_fetch_add_explicit(&rw__g.borrowed, 1, memory_order_relaxed);
+}
+
+int rw__need_proc(const char *what)
+{
+	struct rw__m *m = rw__self();
+	if (rw__hot.tsan_proc)
+		return 0;
+	atomic_fetch_add_explicit(&rw__g.violations, 1, memory_order_relaxed);
+	switch (rw__g.opts.policy) {
+	case RW_POLICY_ABORT: {
+		char head[128], last[112];
+		snprintf(head, sizeof head, "%s on M%u (tid %d) with no processor context wired",
+		         what, m->id, (int)m->tid);
+		if (m->last)
+			rw__describe_proc(m->last, last, sizeof last);
+		else
+			snprintf(last, sizeof last, "none (this thread never wired one)");
+		rw__fatal(head,
+		          "last context on this thread", last,
+		          "policy", policy_hint,
+		          "invariant", "TSan calls that use a Processor must come from a thread that "
+		                       "owns a wired context (seed 001, Go issue 27660)",
+		          (const char *)NULL);
+	}
+	case RW_POLICY_DROP:
+		return rw__fail(RW_EPERM, "%s on M%u: no processor context wired (policy drop)",
+		                what, m->id);
+	case RW_POLICY_BORROW:
+		break;
+	}
+	pthread_mutex_lock(&rw__g.fallback_lock);
+	rw__hot.tsan_proc = rw__g.fallback->tsan_proc;
+	atomic_fetch_add_explicit(&rw__g.borrowed, 1, memory_order_relaxed);
+	return 1;
+}
+
+void rw__unborrow(void)
+{
+	rw__hot.tsan_proc = NULL;
+	pthread_mutex_unlock(&rw__g.fallback_lock);
+}
+
+uintptr_t rw_here(void)
+{
+	return (uintptr_t)__builtin_return_address(0);
+}

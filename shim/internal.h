@@ -1,0 +1,124 @@
+/*
+ * shim/internal.h - state shared by the guard layer's files. Private.
+ */
+#ifndef RACEWIRE_SHIM_INTERNAL_H
+#define RACEWIRE_SHIM_INTERNAL_H
+
+#include <racewire.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* A context's owner word: the owning M's id, 0 when free, or this value
+ * once destroyed. Only compare-and-swap moves it away from 0. */
+#define RW__PROC_DEAD UINT32_MAX
+
+struct rw_proc {
+	_Atomic uint32_t owner;
+	/* The last M that unwired it; for diagnoses only. */
+	_Atomic uint32_t prev_owner;
+	uint32_t id;
+	/* TSan's Processor: fixed from creation to destruction. Touched by
+	 * TSan only through the owner's GetProc answers. */
+	void *tsan_proc;
+};
+
+struct rw_task {
+	/* TSan's ThreadState for the task. Driven by one thread at a time:
+	 * on_m says which, and only compare-and-swap takes it. */
+	void *thr;
+	_Atomic uint32_t on_m;
+	uint32_t id;
+};
+
+/* Per-thread state that the fast path does not read. The fast path reads
+ * rw__hot (racewire/inline.h), which the functions here keep in step:
+ *   rw__hot.tsan_proc == (wired ? wired->tsan_proc : NULL)
+ *   rw__hot.thr       == (wired && task ? task->thr : NULL)
+ * except when guard_wiring is off, where unwiring leaves both stale. */
+struct rw__m {
+	uint32_t id;       /* M number, from 1; 0 until the thread is known */
+	pid_t tid;
+	rw_proc_t *wired;  /* the context this thread owns */
+	rw_proc_t *last;   /* the last context it owned, for diagnoses */
+	rw_task_t *task;   /* its current task */
+	char err[320];     /* rw_last_error */
+};
+
+extern _Thread_local struct rw__m rw__m;
+
+/* Process-wide state, set once by rw_init before it publishes `inited`. */
+struct rw__global {
+	_Atomic int inited; /* 0 no, 1 in rw_init, 2 done */
+	rw_options_t opts;
+	rw_proc_t *fallback;            /* RW_POLICY_BORROW's context */
+	pthread_mutex_t fallback_lock;  /* whoever holds it owns fallback */
+	_Atomic uint32_t next_m;
+	_Atomic uint32_t next_proc;
+	_Atomic uint32_t next_task;
+	_Atomic uint64_t dropped, borrowed, violations;
+	_Atomic int finalizing;
+	/* TSan's first ThreadState (its tid 0, as Go's g0 context): the
+	 * parent of the main task, and what __tsan_fini finalizes on. */
+	void *init_thr;
+	/* P0: its Processor is bound to init_thr inside TSan for good, so it
+	 * can never be destroyed (TSan CHECKs proc->thr == nullptr). */
+	rw_proc_t *initial_proc;
+};
+
+extern struct rw__global rw__g;
+
+/* The calling thread's state, giving it an M number on first use. */
+struct rw__m *rw__self(void);
+
+static inline bool rw__is_inited(void)
+{
+	return atomic_load_explicit(&rw__g.inited, memory_order_acquire) == 2;
+}
+
+/* Record a failure message for rw_last_error (and print it when
+ * verbosity >= 1). Returns err, so callers can `return rw__fail(...)`. */
+int rw__fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Print a fatal diagnosis block and abort. The first line starts with
+ * "racewire: FATAL: "; each detail is "racewire:   key: value". Details
+ * are given as alternating key, value strings ending with NULL. */
+_Noreturn void rw__fatal(const char *headline, ...);
+
+/* Describe a context's ownership for messages: "P2, now wired to M5
+ * (previous owner M3)". Writes into buf and returns it. */
+const char *rw__describe_proc(const rw_proc_t *p, char *buf, size_t n);
+
+/* Recompute rw__hot.thr from the thread's wiring and task. */
+void rw__refresh_hot(struct rw__m *m);
+
+/* Run a TSan call that needs a Processor but has no ThreadState fast path
+ * (task start/end, finalization) on behalf of `what`. With a context
+ * wired, returns 0 at once. Without one, applies the policy: abort with a
+ * diagnosis, borrow the fallback (returns 1: the caller must call
+ * rw__unborrow after its TSan call), or RW_EPERM for drop. */
+int rw__need_proc(const char *what);
+void rw__unborrow(void);
+
+/* __tsan_go_start plus the bottom frame every task needs (task.c). */
+void rw__tsan_task_start(void *parent_thr, void **thr, uintptr_t pc);
+
+/* Heap registration rules, as pure logic (unit-tested alone). */
+struct rw__heap_layout {
+	uintptr_t data_begin, data_end; /* the executable's data+bss */
+	uintptr_t heap_begin, heap_end; /* registered heap, 0 if none */
+};
+/* Returns 0 if [addr, addr+size) may be mapped as new heap, 1 if already
+ * covered (nothing to do), or RW_EINVAL / RW_ERANGE with msg filled. */
+int rw__heap_check(const struct rw__heap_layout *l, uintptr_t addr, size_t size,
+                   char *msg, size_t msglen);
+/* Where a registration of [addr, addr+size) really ends: rounded up to
+ * TSan's meta-shadow step (see heap.c). heap_end holds such values. */
+uintptr_t rw__heap_registered_end(uintptr_t addr, size_t size);
+
+/* The TSan callback (tsan_glue/callback.c). */
+void rw__tsan_callback(uintptr_t cmd, void *ctx);
+
+#endif /* RACEWIRE_SHIM_INTERNAL_H */

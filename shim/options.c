@@ -1,0 +1,110 @@
+/*
+ * shim/options.c - options from the API and from RACEWIRE_OPTIONS.
+ *
+ * The text syntax is TSAN_OPTIONS's: key=value items separated by ':', ','
+ * or white space. Parsing is all-or-nothing: on any bad item the options are
+ * left as they were, so a typo can never half-apply (say, switch the guard
+ * off but not set the policy the user meant to pair with it).
+ */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void rw_options_default(rw_options_t *opts)
+{
+	memset(opts, 0, sizeof *opts);
+	opts->policy = RW_POLICY_ABORT;
+	opts->guard_wiring = 1;
+	opts->verbosity = 1;
+	opts->symbolize = 1;
+}
+
+static const char *const policy_names[] = {
+	[RW_POLICY_ABORT] = "abort",
+	[RW_POLICY_BORROW] = "borrow",
+	[RW_POLICY_DROP] = "drop",
+};
+
+#define KNOWN_OPTIONS "policy, guard_wiring, verbosity, symbolize"
+
+static int parse_int(const char *key, const char *value, int lo, int hi, int *out,
+                     char *err, size_t errlen)
+{
+	char *end;
+	long v = strtol(value, &end, 10);
+	if (*value == '\0' || *end != '\0' || v < lo || v > hi) {
+		snprintf(err, errlen, "option %s: '%s' is not an integer in [%d, %d]", key, value, lo, hi);
+		return RW_EINVAL;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+static int apply_item(rw_options_t *o, const char *key, const char *value,
+                      char *err, size_t errlen)
+{
+	if (strcmp(key, "policy") == 0) {
+		for (size_t i = 0; i < sizeof policy_names / sizeof *policy_names; i++) {
+			if (strcmp(value, policy_names[i]) == 0) {
+				o->policy = (rw_policy_t)i;
+				return 0;
+			}
+		}
+		snprintf(err, errlen, "option policy: '%s' is not one of abort, borrow, drop", value);
+		return RW_EINVAL;
+	}
+	if (strcmp(key, "guard_wiring") == 0)
+		return parse_int(key, value, 0, 1, &o->guard_wiring, err, errlen);
+	if (strcmp(key, "verbosity") == 0)
+		return parse_int(key, value, 0, 2, &o->verbosity, err, errlen);
+	if (strcmp(key, "symbolize") == 0)
+		return parse_int(key, value, 0, 1, &o->symbolize, err, errlen);
+	snprintf(err, errlen, "unknown option '%s'; known options: " KNOWN_OPTIONS, key);
+	return RW_EINVAL;
+}
+
+int rw_options_parse(rw_options_t *opts, const char *text, char *err, size_t errlen)
+{
+	char scratch[1];
+	if (!err || errlen == 0) {
+		err = scratch;
+		errlen = sizeof scratch;
+	}
+	err[0] = '\0';
+	if (!opts || !text) {
+		snprintf(err, errlen, "rw_options_parse: NULL argument");
+		return RW_EINVAL;
+	}
+
+	rw_options_t next = *opts;
+	const char *p = text;
+	for (;;) {
+		p += strspn(p, ":, \t\n");
+		if (*p == '\0')
+			break;
+		size_t len = strcspn(p, ":, \t\n");
+		char item[128];
+		if (len >= sizeof item) {
+			snprintf(err, errlen, "option item too long: '%.32s...'", p);
+			return RW_EINVAL;
+		}
+		memcpy(item, p, len);
+		item[len] = '\0';
+		p += len;
+
+		char *eq = strchr(item, '=');
+		if (!eq || eq == item) {
+			snprintf(err, errlen, "option '%s' is not of the form key=value; known options: "
+			         KNOWN_OPTIONS, item);
+			return RW_EINVAL;
+		}
+		*eq = '\0';
+		int rc = apply_item(&next, item, eq + 1, err, errlen);
+		if (rc)
+			return rc;
+	}
+	*opts = next;
+	return 0;
+}

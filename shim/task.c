@@ -1,0 +1,104 @@
+/*
+ * shim/task.c - tasks (goroutines): TSan ThreadStates that the runtime's
+ * scheduler moves between threads.
+ *
+ * A ThreadState is not thread-safe: TSan assumes the goroutine it stands for
+ * runs on one thread at a time. The scheduler normally guarantees that, but
+ * a scheduler bug (a task resumed on two threads) would corrupt TSan as
+ * surely as a shared Processor does, so rw_task_switch checks it with the
+ * task's on_m word, moved only by compare-and-swap.
+ */
+#include "internal.h"
+#include "../tsan_glue/tsan_go.h"
+
+#include <stdlib.h>
+
+/* Go-mode TSan strips the outermost frame of every stack it reports: in Go
+ * that frame is goexit, the return address of every goroutine's function.
+ * Push a stand-in for it, so that all of the runtime's own frames show.
+ * The new ThreadState runs nowhere yet; the caller's context serves TSan. */
+void rw__tsan_task_start(void *parent_thr, void **thr, uintptr_t pc)
+{
+	__tsan_go_start(parent_thr, thr, (void *)pc);
+	__tsan_func_enter(*thr, (void *)((uintptr_t)&rw__tsan_task_start + 1));
+}
+
+int rw_task_start(rw_task_t *parent, uintptr_t pc, rw_task_t **out)
+{
+	struct rw__m *m = rw__self();
+	if (!rw__is_inited())
+		return rw__fail(RW_ENOTINIT, "rw_task_start: rw_init has not succeeded");
+	if (!parent || !out)
+		return rw__fail(RW_EINVAL, "rw_task_start on M%u: NULL %s", m->id, parent ? "out" : "parent");
+	uint32_t on = atomic_load_explicit(&parent->on_m, memory_order_acquire);
+	if (on != 0 && on != m->id)
+		return rw__fail(RW_EBUSY, "rw_task_start(parent T%u) on M%u: T%u is running on M%u",
+		                parent->id, m->id, parent->id, on);
+	rw_task_t *t = calloc(1, sizeof *t);
+	if (!t)
+		return rw__fail(RW_ENOMEM, "rw_task_start: out of memory");
+	int borrowed = rw__need_proc("rw_task_start");
+	if (borrowed < 0) {
+		free(t);
+		return borrowed;
+	}
+	t->id = atomic_fetch_add_explicit(&rw__g.next_task, 1, memory_order_relaxed) + 1;
+	rw__tsan_task_start(parent->thr, &t->thr, pc);
+	if (borrowed)
+		rw__unborrow();
+	*out = t;
+	return 0;
+}
+
+int rw_task_end(rw_task_t *t)
+{
+	struct rw__m *m = rw__self();
+	if (!t)
+		return rw__fail(RW_EINVAL, "rw_task_end(NULL) on M%u", m->id);
+	uint32_t on = atomic_load_explicit(&t->on_m, memory_order_acquire);
+	if (on != 0 && on != m->id)
+		return rw__fail(RW_EBUSY, "rw_task_end(T%u) on M%u: T%u is current on M%u",
+		                t->id, m->id, t->id, on);
+	if (on == m->id)
+		rw_task_switch(NULL);
+	int borrowed = rw__need_proc("rw_task_end");
+	if (borrowed < 0)
+		return borrowed;
+	__tsan_go_end(t->thr);
+	if (borrowed)
+		rw__unborrow();
+	free(t);
+	return 0;
+}
+
+int rw_task_switch(rw_task_t *t)
+{
+	struct rw__m *m = rw__self();
+	rw_task_t *old = m->task;
+	if (t == old)
+		return 0;
+	if (t) {
+		uint32_t on = 0;
+		if (!atomic_compare_exchange_strong_explicit(&t->on_m, &on, m->id,
+		                                             memory_order_acquire, memory_order_relaxed))
+			return rw__fail(RW_EBUSY, "rw_task_switch(T%u) on M%u: T%u is current on M%u",
+			                t->id, m->id, t->id, on);
+	}
+	m->task = t;
+	rw__refresh_hot(m);
+	/* Released after this thread stopped pointing at it, so the next
+	 * thread to take the task sees all it did (the acquire above). */
+	if (old)
+		atomic_store_explicit(&old->on_m, 0, memory_order_release);
+	return 0;
+}
+
+rw_task_t *rw_task_current(void)
+{
+	return rw__m.task;
+}
+
+unsigned rw_task_id(const rw_task_t *t)
+{
+	return t ? t->id : 0;
+}

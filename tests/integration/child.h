@@ -1,0 +1,110 @@
+/*
+ * tests/integration/child.h - run a child program to completion, with a
+ * deadline, capturing its stdout and stderr together.
+ *
+ * Integration tests run the real TSan runtime in a child because what they
+ * check is how a process ends: TSan's exit status after a race, an abort
+ * with racewire's diagnosis, a SEGV or CHECK failure inside TSan.
+ */
+#ifndef RW_TEST_CHILD_H
+#define RW_TEST_CHILD_H
+
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+struct child {
+	int exited;    /* 1: exit_code is valid; 0: killed by term_signal */
+	int exit_code;
+	int term_signal;
+	int timed_out;
+	char *out;     /* stdout + stderr, NUL-terminated */
+	size_t len;
+};
+
+static inline double child_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Run RW_PROGS_DIR/<flavor>/<prog> argv... with extra "K=V" environment
+ * (NULL-terminated, may be NULL), killing it after timeout_s. */
+static inline struct child child_run(const char *flavor, const char *prog, const char *const *args,
+                                     const char *const *env, double timeout_s)
+{
+	struct child c = {0};
+	char path[512];
+	snprintf(path, sizeof path, "%s/%s/%s", RW_PROGS_DIR, flavor, prog);
+	cr_assert(access(path, X_OK) == 0, "child program %s is not built", path);
+
+	int fds[2];
+	cr_assert(pipe(fds) == 0);
+	pid_t pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		close(fds[0]);
+		close(fds[1]);
+		for (const char *const *e = env; e && *e; e++)
+			putenv((char *)*e);
+		const char *argv[16] = {path};
+		for (int i = 0; args && args[i] && i < 14; i++)
+			argv[i + 1] = args[i];
+		execv(path, (char *const *)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+
+	size_t cap = 1 << 16;
+	c.out = malloc(cap);
+	double deadline = child_now() + timeout_s;
+	for (;;) {
+		int wait_ms = (int)((deadline - child_now()) * 1000);
+		if (wait_ms <= 0) {
+			c.timed_out = 1;
+			kill(pid, SIGKILL);
+			break;
+		}
+		struct pollfd p = {.fd = fds[0], .events = POLLIN};
+		if (poll(&p, 1, wait_ms) < 0 && errno != EINTR)
+			break;
+		if (!(p.revents & (POLLIN | POLLHUP)))
+			continue;
+		if (c.len + 4096 + 1 > cap)
+			c.out = realloc(c.out, cap *= 2);
+		ssize_t n = read(fds[0], c.out + c.len, 4096);
+		if (n <= 0)
+			break;
+		c.len += (size_t)n;
+	}
+	close(fds[0]);
+	c.out[c.len] = '\0';
+
+	int status;
+	waitpid(pid, &status, 0);
+	c.exited = WIFEXITED(status);
+	c.exit_code = c.exited ? WEXITSTATUS(status) : -1;
+	c.term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	return c;
+}
+
+static inline int count_of(const char *hay, const char *needle)
+{
+	int n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+#endif

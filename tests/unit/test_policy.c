@@ -1,0 +1,82 @@
+/*
+ * What an annotation does with no context wired: abort with a diagnosis,
+ * borrow the fallback context, or drop and count. Against real TSan.
+ */
+#include <criterion/criterion.h>
+#include <racewire.h>
+
+#include <signal.h>
+#include <sys/mman.h>
+
+static rw_task_t *main_task;
+static rw_proc_t *main_proc;
+
+static void start_with(rw_policy_t policy)
+{
+	rw_options_t o;
+	rw_options_default(&o);
+	o.policy = policy;
+	o.verbosity = 0;
+	cr_assert_eq(rw_init(&o, &main_task, &main_proc), 0, "%s", rw_last_error());
+}
+
+static char sync_word;
+
+Test(policy, abort_is_default_and_aborts, .signal = SIGABRT)
+{
+	start_with(RW_POLICY_ABORT);
+	cr_assert_eq(rw_proc_unwire(main_proc), 0);
+	rw_acquire(&sync_word);
+}
+
+Test(policy, abort_without_task, .signal = SIGABRT)
+{
+	start_with(RW_POLICY_ABORT);
+	cr_assert_eq(rw_task_switch(NULL), 0);
+	rw_release(&sync_word);
+}
+
+Test(policy, drop_counts_and_skips)
+{
+	start_with(RW_POLICY_DROP);
+	cr_assert_eq(rw_proc_unwire(main_proc), 0);
+	rw_acquire(&sync_word);
+	rw_release(&sync_word);
+	rw_write(&sync_word, RW_PC());
+	rw_stats_t s;
+	rw_stats(&s);
+	cr_expect_eq(s.dropped, 3);
+	cr_expect_eq(s.violations, 3);
+	cr_expect_eq(s.borrowed, 0);
+	rw_task_t *t;
+	cr_expect_eq(rw_task_start(main_task, RW_PC(), &t), RW_EPERM,
+	             "a task start cannot be silently dropped");
+}
+
+/* Borrowed annotations really reach TSan: a race through the fallback is
+ * reported like any other. */
+Test(policy, borrow_runs_on_fallback_and_sees_races)
+{
+	start_with(RW_POLICY_BORROW);
+	char *heap = mmap((void *)0xc000000000, 1 << 20, PROT_READ | PROT_WRITE,
+	                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	cr_assert_eq(heap, (void *)0xc000000000);
+	cr_assert_eq(rw_map_heap(heap, 1 << 20), 0, "%s", rw_last_error());
+	rw_task_t *a, *b;
+	cr_assert_eq(rw_task_start(main_task, RW_PC(), &a), 0);
+	cr_assert_eq(rw_task_start(main_task, RW_PC(), &b), 0);
+	cr_assert_eq(rw_proc_unwire(main_proc), 0);
+
+	cr_assert_eq(rw_task_switch(a), 0);
+	rw_write(heap, RW_PC());
+	cr_assert_eq(rw_task_switch(b), 0);
+	rw_write(heap, RW_PC());
+	rw_stats_t s;
+	rw_stats(&s);
+	cr_expect_eq(s.borrowed, 2);
+	cr_expect_eq(s.dropped, 0);
+	cr_expect_eq(rw_report_count(), 1, "the race between a and b was reported");
+	cr_expect_null(rw_proc_current(), "borrowing leaves nothing wired");
+	cr_assert_eq(rw_task_switch(main_task), 0);
+	cr_expect_eq(rw_task_end(a), 0, "task end borrows too: %s", rw_last_error());
+}

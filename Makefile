@@ -76,7 +76,7 @@ TOOLS := $(RUNNER_BIN) $(DIAG_BIN)
 all: lib tools tests $(BENCH_BINS) $(EXAMPLE_BINS)
 lib: $(LIB)
 tools: $(TOOLS)
-tests build-tests: $(TEST_BINS) $(PROG_BINS) $(PROG_DEBUG_BINS) $(RUNNER_HELPER_BINS) $(TOOLS)
+tests build-tests: $(TEST_BINS) $(PROG_BINS) $(PROG_DEBUG_BINS) $(RUNNER_HELPER_BINS) $(TOOLS) $(EXAMPLE_BINS)
 
 # ---- Set-up ------------------------------------------------------------------
 # deps is idempotent and quiet when all is present; the README's commands run
@@ -146,6 +146,7 @@ $(O)/tests/diagnose/%: $(O)/obj/tests/diagnose/%.o
 	$(CC) $(RW_LDFLAGS) -o $@ $^ $(CRITERION)
 
 # ---- Benchmarks and examples ---------------------------------------------------
+$(O)/obj/bench/%.o: CFLAGS += -falign-loops=32 -falign-functions=64
 $(O)/bench/%: $(O)/obj/bench/%.o $(LIB) $(TSAN_OBJ)
 	@mkdir -p $(@D)
 	$(call link_tsan,$(TSAN_OBJ))
@@ -163,7 +164,7 @@ test:
 
 demo:
 	@$(MAKE) --no-print-directory deps
-	@$(MAKE) --no-print-directory $(O)/examples/demo
+	@$(MAKE) --no-print-directory $(PROG_BINS) $(EXAMPLE_BINS)
 	@bash examples/demo.sh $(O)
 
 bench:

@@ -14,7 +14,7 @@ packages=(
 	elfutils gdb              # eu-stack / gdb capture stacks of hung runs
 	valgrind                  # bench: instruction counts with callgrind
 	xz-utils apt-utils        # unpacking compiler-rt's source package
-	procps                    # ps/pgrep in the stress scripts
+	procps bc                 # ps/pgrep in the stress scripts; bc in bench/run.sh
 )
 
 missing=()

@@ -102,3 +102,10 @@ unsigned rw_task_id(const rw_task_t *t)
 {
 	return t ? t->id : 0;
 }
+
+/* For bench/annotate only: the task's ThreadState, so the benchmark's
+ * direct-call baseline drives the very same TSan state. */
+void *rw__bench_thr(rw_task_t *t)
+{
+	return t->thr;
+}

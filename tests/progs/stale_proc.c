@@ -16,6 +16,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <time.h>
 
 #define CHURN_SECONDS 5
@@ -39,15 +40,31 @@ static int churning(unsigned round, double deadline)
 	       ((round & 1023) != 0 || now() < deadline);
 }
 
-/* Sync objects and heap blocks both come from the per-Processor caches
- * that two threads must never drive at once. */
+/* Heap blocks and sync objects both come from the per-Processor caches
+ * that two threads must never drive at once. Two patterns, measured to
+ * break TSan in different ways (see tests/integration/test_guard.c):
+ *   blocks  every round allocates a block and two sync objects and frees
+ *           them (freeing a block frees its sync objects): the caches are
+ *           hammered, and the corruption soon faults.
+ *   syncs   sync objects persist and one small block comes and goes: the
+ *           corruption is subtler, and the debug runtime's CHECKs in the
+ *           dense allocator catch it before anything faults. */
+static int syncs_pattern;
+
 static void churn(char *base, unsigned round)
 {
 	char *slot = base + (size_t)(round % SLOTS) * 64;
-	rw_release(slot);
-	rw_acquire(slot + 8);
-	rw_malloc(slot + 16, 32, RW_PC());
-	rw_free(slot + 16, 32);
+	if (syncs_pattern) {
+		rw_release(slot);
+		rw_acquire(slot + 8);
+		rw_malloc(slot + 16, 32, RW_PC());
+		rw_free(slot + 16, 32);
+	} else {
+		rw_malloc(slot, 64, RW_PC());
+		rw_release(slot);
+		rw_acquire(slot + 8);
+		rw_free(slot, 64);
+	}
 }
 
 static void *thread_b(void *arg)
@@ -84,8 +101,13 @@ static void *thread_a(void *arg)
 	return NULL;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "blocks") && strcmp(argv[1], "syncs"))) {
+		fprintf(stderr, "usage: stale_proc [blocks|syncs]\n");
+		return 2;
+	}
+	syncs_pattern = argc == 2 && strcmp(argv[1], "syncs") == 0;
 	rw_task_t *main_task;
 	rw_proc_t *main_proc;
 	heap = prog_start(&main_task, &main_proc);

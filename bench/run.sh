@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Print racewire's benchmark figures: the timed run of bench/annotate, then
+# instructions per call counted by callgrind, which unlike time does not
+# depend on what else the machine is doing. Usage: bench/run.sh [O]
+set -euo pipefail
+out=${1:-build}
+bin=$out/bench/annotate
+
+"$bin"
+
+if ! command -v valgrind >/dev/null 2>&1; then
+	echo "callgrind: valgrind not installed (make deps installs it); skipped"
+	exit 0
+fi
+# Instructions per iteration = (Ir at 2N - Ir at N) / N: start-up and
+# TSan's initialization cancel out.
+ir() {
+	valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" --loop "$1" "$2" 2>&1 |
+		sed -n 's/.*Collected : *//p'
+}
+per_call() {
+	local n=100000 a b
+	a=$(ir "$1" $n)
+	b=$(ir "$1" $((2 * n)))
+	echo "scale=1; ($b - $a) / $n / $2" | bc
+}
+echo "callgrind: instructions per call (TSan's work included)"
+for pair in "acquire+release rw_acq_rel direct_acq_rel 2" "read rw_read direct_read 1" \
+	"write rw_write direct_write 1"; do
+	set -- $pair
+	ours=$(per_call "$2" "$4")
+	direct=$(per_call "$3" "$4")
+	printf '  %-16s racewire %6s  direct %6s  extra %s\n' "$1" "$ours" "$direct" \
+		"$(echo "$ours - $direct" | bc)"
+done
+printf '  %-16s %6s per wire+unwire pair\n' "wire+unwire" "$(per_call wire_unwire 1)"

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Run every test program under O/tests (each a Criterion binary) and add up
+# their results. Usage: tests/run.sh [O]   (O defaults to build)
+#
+# Each program is a standalone executable, as in liburing: run one alone to
+# debug it (add --verbose, or --filter 'suite/name'). This script only runs
+# them in turn and prints one closing line, "tests: N passed, N failed".
+set -uo pipefail
+
+out=${1:-build}
+shopt -s nullglob
+programs=("$out"/tests/*/test_*)
+if ((${#programs[@]} == 0)); then
+	echo "tests: no test programs under $out/tests; run make build-tests" >&2
+	exit 1
+fi
+
+passed=0 failed=0 broken=()
+for prog in "${programs[@]}"; do
+	[[ -x $prog && ! -d $prog ]] || continue
+	name=${prog#"$out"/tests/}
+	log=$(mktemp)
+	start=$SECONDS
+	"$prog" --jobs 2 >"$log" 2>&1
+	rc=$?
+	synth=$(grep -a 'Synthesis:' "$log" | tail -n 1)
+	if [[ $synth =~ Tested:\ ([0-9]+)\ \|\ Passing:\ ([0-9]+)\ \|\ Failing:\ ([0-9]+)\ \|\ Crashing:\ ([0-9]+) ]]; then
+		p=${BASH_REMATCH[2]} f=$((BASH_REMATCH[3]))
+	else
+		p=0 f=1
+	fi
+	if ((rc != 0 && f == 0)); then
+		f=1 # exited badly yet claims no failure: count it
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	printf '%-34s %3d passed %3d failed  %3ds\n' "$name" "$p" "$f" $((SECONDS - start))
+	if ((f > 0)); then
+		broken+=("$name")
+		grep -a -E '^\[(----|FAIL)\]' "$log" | head -n 60
+	fi
+	rm -f "$log"
+done
+
+if ((${#broken[@]})); then
+	echo "failing programs: ${broken[*]} (run one alone with --verbose to see more)"
+fi
+echo "tests: $passed passed, $failed failed"
+((failed == 0))

@@ -72,7 +72,7 @@ EXAMPLE_BINS := $(patsubst examples/%.c,$(O)/examples/%,$(EXAMPLE_SRCS))
 TEST_BINS := $(UNIT_BINS) $(INTEG_BINS) $(RUNNER_TEST_BINS) $(DIAG_TEST_BINS)
 TOOLS := $(RUNNER_BIN) $(DIAG_BIN)
 
-.PHONY: all deps lib tools tests build-tests test stress demo bench clean distclean
+.PHONY: all deps lib tools tests build-tests test stress demo bench fuzz clean distclean
 all: lib tools tests $(BENCH_BINS) $(EXAMPLE_BINS)
 lib: $(LIB)
 tools: $(TOOLS)
@@ -172,10 +172,22 @@ bench:
 	@$(MAKE) --no-print-directory $(BENCH_BINS)
 	@bash bench/run.sh $(O)
 
+# Fuzz the diagnoser's log parser (clang, libFuzzer + ASan + UBSan) for
+# FUZZ_TIME seconds. Not part of `make test`: it is bounded, but long.
+FUZZ_TIME ?= 60
+fuzz:
+	@bash tests/diagnose/fuzz.sh -t $(FUZZ_TIME) -o $(abspath $(O))/fuzz
+
 clean:
 	rm -rf $(O)/obj $(O)/lib $(O)/bin $(O)/tests $(O)/progs $(O)/bench $(O)/examples
 
-distclean:
+dist# Fuzz the diagnoser's log parser (clang, libFuzzer + ASan + UBSan) for
+# FUZZ_TIME seconds. Not part of `make test`: it is bounded, but long.
+FUZZ_TIME ?= 60
+fuzz:
+	@bash tests/diagnose/fuzz.sh -t $(FUZZ_TIME) -o $(abspath $(O))/fuzz
+
+clean:
 	rm -rf build
 
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

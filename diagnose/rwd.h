@@ -1,0 +1,254 @@
+/* racewire-diagnose: types shared by the diagnoser's files.
+ *
+ * The pipeline is  source -> scanner -> classifier -> renderer:
+ *   input.c      a source yields sanitized, length-capped lines, streaming;
+ *   scan.c       the scanner turns lines into facts (bounded, no heap);
+ *   signatures.c the table of signatures turns facts into a verdict;
+ *   render.c     the verdict is printed as text, one line or JSON;
+ *   main.c       the command line.
+ * A second input (a flight record) gets its own source and scanner and adds
+ * its facts next to the log's in struct rwd_facts; the classifier and the
+ * renderers read only facts, so they need no change to learn a new input.
+ *
+ * Memory is bounded whatever the input: every string is copied into a
+ * fixed-size array with truncation, every list has a cap and a counter of
+ * what was dropped. */
+#ifndef RWD_H
+#define RWD_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+enum {
+  RWD_LINE_MAX = 4096,    /* bytes of one log line kept; the rest is dropped */
+  RWD_TEXT_MAX = 320,     /* bytes of a quoted line kept in the facts */
+  RWD_NAME_MAX = 160,     /* function names, file:line, keys */
+  RWD_SALIENT_MAX = 24,   /* salient lines kept for the verdict */
+  RWD_THREADS_MAX = 64,   /* threads of a captured hang */
+  RWD_TOPFRAMES = 3,      /* frames kept per hung thread */
+  RWD_DETAILS_MAX = 16,   /* "racewire:   key: value" lines per FATAL */
+  RWD_ACCESS_MAX = 4,     /* accesses kept from the first race report */
+  RWD_CREATED_MAX = 4,    /* "Goroutine N ... created at" kept */
+  RWD_INVOLVED_MAX = 16,  /* lines of the verdict's "involved" list */
+  RWD_EVIDENCE_MAX = 12,  /* quoted log lines in a verdict */
+  RWD_SEEDS = 5           /* seeds 000..004 */
+};
+
+/* One line of input, NUL-terminated, with no NUL or control bytes inside. */
+struct rwd_line {
+  const char *text;
+  size_t len;
+  unsigned long no;       /* 1-based line number in its source */
+  int truncated;          /* the line was longer than RWD_LINE_MAX */
+};
+
+/* A line source. next() returns 1 with a line, 0 at the end, -1 on a read
+ * error (errno kept in err). The line stays valid until the next call. */
+struct rwd_source {
+  const char *name;       /* for messages: the path, or "<stdin>" */
+  int err;
+  unsigned long long nbytes;
+  unsigned long ntruncated;  /* lines cut at RWD_LINE_MAX */
+  unsigned long nbinary;     /* NUL/control bytes replaced */
+  int (*next)(struct rwd_source *, struct rwd_line *);
+  void (*close)(struct rwd_source *);
+  void *impl;
+};
+
+/* path NULL or "-" reads stdin. Returns 0, or -1 with errno set. */
+int rwd_source_open_log(struct rwd_source *src, const char *path);
+/* A source over a caller-owned buffer (the fuzz target and tests). */
+int rwd_source_open_mem(struct rwd_source *src, const char *name,
+                        const void *data, size_t size);
+
+/* ---- facts ---------------------------------------------------------- */
+
+struct rwd_quote {
+  unsigned long no;       /* 0: absent */
+  char text[RWD_TEXT_MAX];
+};
+
+struct rwd_frame {
+  char func[RWD_NAME_MAX];
+  char loc[RWD_NAME_MAX]; /* file:line, may be empty */
+};
+
+struct rwd_check {
+  struct rwd_quote q;
+  char file[RWD_NAME_MAX];
+  long line;
+  char expr[RWD_TEXT_MAX];
+  char tid[24];
+};
+
+struct rwd_access {
+  char kind[32];          /* Read, Write, Previous write, ... */
+  char addr[32];
+  char who[64];           /* "goroutine 3", "main goroutine", "thread T1" */
+  unsigned long no;
+  int nframes;
+  struct rwd_frame top;
+};
+
+struct rwd_created {
+  char who[64];           /* "Goroutine 3 (running)" */
+  unsigned long no;
+  int nframes;
+  struct rwd_frame top;
+};
+
+struct rwd_race {
+  struct rwd_quote q;     /* the WARNING line */
+  int naccess;
+  struct rwd_access access[RWD_ACCESS_MAX];
+  int ncreated;
+  struct rwd_created created[RWD_CREATED_MAX];
+  struct rwd_quote location;
+};
+
+enum {
+  RWD_HT_EXIT = 1,        /* a frame of exit / __tsan_fini / Finalize / rw_fini */
+  RWD_HT_WAIT = 2,        /* a frame of sigsuspend / tgkill / futex wait / handler */
+  RWD_HT_SIGNAL = 4       /* of those, a signal one: stopped, not just blocked */
+};
+
+struct rwd_hthread {
+  char id[48];
+  unsigned long no;
+  int nframes;
+  char top[RWD_TOPFRAMES][RWD_NAME_MAX];
+  unsigned flags;
+  char exit_frame[RWD_NAME_MAX];
+  char wait_frame[RWD_NAME_MAX];
+};
+
+struct rwd_hang {
+  struct rwd_quote q;     /* the marker line */
+  char after[24], pid[24], tool[24];
+  int nthreads;
+  unsigned long threads_dropped;
+  struct rwd_hthread thread[RWD_THREADS_MAX];
+};
+
+struct rwd_detail {
+  char key[48];
+  char value[RWD_TEXT_MAX];
+  unsigned long no;
+};
+
+struct rwd_fatal {
+  struct rwd_quote q;
+  char msg[RWD_TEXT_MAX];
+  int ndetails;
+  struct rwd_detail detail[RWD_DETAILS_MAX];
+  unsigned seeds;         /* bit s: "seed 00s" mentioned in this block */
+};
+
+struct rwd_facts {
+  const char *source;
+  unsigned long nlines;
+  unsigned long long nbytes;
+  unsigned long ntruncated, nbinary;
+
+  int ncheck;             /* every "CHECK failed" line */
+  struct rwd_check check; /* the first one */
+  int ndd;                /* CHECKs inside the deadlock detector */
+  struct rwd_check dd;
+
+  int nlongjmp, nignores, nmapping, ndense;
+  struct rwd_quote longjmp, ignores, mapping, dense;
+  struct rwd_quote deadly, segv, segfault;
+  int nsegv;              /* DEADLYSIGNAL / SEGV / "Segmentation fault" lines */
+  int ntsan_frames, nproc_frames;
+  struct rwd_quote tsan_frame, proc_frame;
+
+  int nraces;             /* "WARNING: DATA RACE" blocks */
+  long found_races;       /* "Found N data race(s)", -1 if absent */
+  long reported_warnings; /* "ThreadSanitizer: reported N warnings", -1 */
+  struct rwd_race race;   /* the first report */
+  struct rwd_quote race_summary;
+
+  int nfatal;
+  struct rwd_fatal fatal; /* the first racewire FATAL block */
+
+  int nhang;
+  struct rwd_hang hang;   /* the first captured hang section */
+
+  unsigned seeds;         /* bit s: "seed 00s" mentioned anywhere */
+  int nsalient;
+  unsigned long salient_dropped;
+  struct rwd_quote salient[RWD_SALIENT_MAX];
+};
+
+/* The scanner: facts plus the little state a multi-line block needs. */
+struct rwd_scan {
+  struct rwd_facts f;
+  int mode;               /* inside which multi-line block (scan.c) */
+  int race_target;        /* where race frames go (scan.c) */
+  int expect_loc;         /* a Go frame's function line was just seen */
+  int hang_cur;           /* index of the current hung thread, -1 */
+};
+
+void rwd_scan_init(struct rwd_scan *s, const char *source);
+void rwd_scan_line(struct rwd_scan *s, const struct rwd_line *ln);
+/* Reads a whole source into s. Returns 0, or -1 on a read error. */
+int rwd_scan_source(struct rwd_scan *s, struct rwd_source *src);
+
+/* ---- verdict --------------------------------------------------------- */
+
+struct rwd_verdict_s;
+
+struct rwd_sig {
+  const char *id;
+  const char *title;
+  int seed;               /* -1: none; the verdict may refine it */
+  const char *invariant;
+  const char *cause;
+  const char *fix;
+  int (*match)(const struct rwd_facts *);
+  /* Appends the "detail" (for --oneline), involved parties and evidence. */
+  void (*explain)(const struct rwd_facts *, struct rwd_verdict_s *);
+};
+
+struct rwd_seed {
+  const char *name;       /* "001" */
+  const char *what;
+  const char *issue;      /* "Go issue 27660" or "" */
+};
+
+struct rwd_verdict_s {
+  const struct rwd_sig *sig;  /* NULL: not recognised */
+  int seed;                   /* -1: none */
+  int seed_certain;
+  char detail[RWD_TEXT_MAX];
+  int ninvolved;
+  char involved[RWD_INVOLVED_MAX][RWD_TEXT_MAX];
+  int nevidence;
+  const struct rwd_quote *evidence[RWD_EVIDENCE_MAX];
+  int nalso;
+  const struct rwd_sig *also[16];
+};
+typedef struct rwd_verdict_s rwd_verdict;
+
+extern const struct rwd_seed rwd_seeds[RWD_SEEDS];
+void rwd_classify(const struct rwd_facts *f, rwd_verdict *v);
+
+enum rwd_format { RWD_FMT_TEXT, RWD_FMT_ONELINE, RWD_FMT_JSON };
+void rwd_render(FILE *out, enum rwd_format fmt, const struct rwd_facts *f,
+                const rwd_verdict *v);
+
+/* ---- small string helpers (util.c) ----------------------------------- */
+
+/* Copies at most n bytes of src (stopping at NUL) into dst of size cap,
+ * always NUL-terminating; returns the length copied. */
+size_t rwd_copy(char *dst, size_t cap, const char *src, size_t n);
+void rwd_quote_set(struct rwd_quote *q, const struct rwd_line *ln);
+int rwd_starts(const char *s, const char *prefix);
+const char *rwd_skip_ws(const char *s);
+/* Appends printf-style text to dst (size cap), truncating safely. */
+void rwd_appendf(char *dst, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Bits of the seeds named as "seed 000".."seed 004" in s. */
+unsigned rwd_seed_mentions(const char *s);
+
+#endif

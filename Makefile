@@ -52,6 +52,11 @@ RUNNER_HELPERS  := $(wildcard tests/runner/helpers/*.c)
 DIAG_SRCS       := $(wildcard diagnose/*.c)
 DIAG_TESTS      := $(wildcard tests/diagnose/test_*.c)
 BENCH_SRCS      := $(wildcard bench/*.c)
+MODEL_SRCS      := $(wildcard model/*.c model/*.S)
+MODEL_TESTS     := $(wildcard tests/model/test_*.c)
+MODEL_PROGS     := $(wildcard tests/model/progs/*.c)
+MODEL_EXAMPLES  := $(wildcard model/examples/*.c)
+MODEL_BENCH     := $(wildcard bench/model/*.c)
 EXAMPLE_SRCS    := $(wildcard examples/*.c)
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
@@ -69,14 +74,26 @@ DIAG_TEST_BINS := $(patsubst tests/diagnose/%.c,$(O)/tests/diagnose/%,$(DIAG_TES
 BENCH_BINS := $(patsubst bench/%.c,$(O)/bench/%,$(BENCH_SRCS))
 EXAMPLE_BINS := $(patsubst examples/%.c,$(O)/examples/%,$(EXAMPLE_SRCS))
 
-TEST_BINS := $(UNIT_BINS) $(INTEG_BINS) $(RUNNER_TEST_BINS) $(DIAG_TEST_BINS)
+MODEL_LIB := $(if $(MODEL_SRCS),$(O)/lib/libmodel.a)
+MODEL_NORACE_LIB := $(if $(MODEL_SRCS),$(O)/lib/libmodel_norace.a)
+MODEL_OBJS := $(patsubst %,$(O)/obj/%.o,$(basename $(MODEL_SRCS)))
+MODEL_NORACE_OBJS := $(patsubst %,$(O)/obj-norace/%.o,$(basename $(MODEL_SRCS)))
+MODEL_TEST_BINS := $(patsubst tests/model/%.c,$(O)/tests/model/%,$(MODEL_TESTS))
+MODEL_PROG_BINS := $(patsubst tests/model/progs/%.c,$(O)/progs/release/model_%,$(MODEL_PROGS)) \
+                   $(patsubst tests/model/progs/%.c,$(O)/progs/debug/model_%,$(MODEL_PROGS))
+MODEL_EXAMPLE_BINS := $(patsubst model/examples/%.c,$(O)/model/examples/%,$(MODEL_EXAMPLES))
+MODEL_BENCH_BINS := $(patsubst bench/model/%.c,$(O)/bench/model/%,$(MODEL_BENCH)) \
+                    $(patsubst bench/model/%.c,$(O)/bench/model/%_norace,$(MODEL_BENCH))
+
+TEST_BINS := $(UNIT_BINS) $(INTEG_BINS) $(RUNNER_TEST_BINS) $(DIAG_TEST_BINS) $(MODEL_TEST_BINS)
 TOOLS := $(RUNNER_BIN) $(DIAG_BIN)
 
 .PHONY: all deps lib tools tests build-tests test stress demo bench fuzz clean distclean
-all: lib tools tests $(BENCH_BINS) $(EXAMPLE_BINS)
+all: lib tools tests $(BENCH_BINS) $(EXAMPLE_BINS) $(MODEL_EXAMPLE_BINS) $(MODEL_BENCH_BINS)
 lib: $(LIB)
 tools: $(TOOLS)
-tests build-tests: $(TEST_BINS) $(PROG_BINS) $(PROG_DEBUG_BINS) $(RUNNER_HELPER_BINS) $(TOOLS) $(EXAMPLE_BINS)
+tests build-tests: $(TEST_BINS) $(PROG_BINS) $(PROG_DEBUG_BINS) $(RUNNER_HELPER_BINS) $(TOOLS) \
+	$(EXAMPLE_BINS) $(MODEL_PROG_BINS) $(MODEL_EXAMPLE_BINS)
 
 # ---- Set-up ------------------------------------------------------------------
 # deps is idempotent and quiet when all is present; the README's commands run
@@ -120,6 +137,59 @@ $(O)/progs/release/%: $(O)/obj/tests/progs/%.o $(LIB) $(TSAN_RELEASE_OBJ)
 $(O)/progs/debug/%: $(O)/obj/tests/progs/%.o $(LIB) $(TSAN_DEBUG_OBJ)
 	@mkdir -p $(@D)
 	$(call link_tsan,$(TSAN_DEBUG_OBJ))
+
+# ---- The model M:N runtime (model/) -------------------------------------------
+# Built twice: with racewire annotations (libmodel.a) and without any
+# (libmodel_norace.a, -DMODEL_NORACE: no racewire, no TSan), so benchmarks
+# can show what the race detector costs.
+MODEL_CFLAGS := -Imodel/include
+$(O)/obj/model/%.o: RW_CFLAGS += $(MODEL_CFLAGS)
+$(O)/obj/model/%.o: model/%.S
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(RW_CFLAGS) -c -o $@ $<
+$(O)/obj-norace/model/%.o: model/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(RW_CFLAGS) $(MODEL_CFLAGS) -DMODEL_NORACE -c -o $@ $<
+$(O)/obj-norace/model/%.o: model/%.S
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(RW_CFLAGS) $(MODEL_CFLAGS) -DMODEL_NORACE -c -o $@ $<
+$(O)/lib/libmodel.a: $(MODEL_OBJS)
+	@mkdir -p $(@D)
+	@rm -f $@
+	$(AR) rcs $@ $^
+$(O)/lib/libmodel_norace.a: $(MODEL_NORACE_OBJS)
+	@mkdir -p $(@D)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# Programs on the model runtime: its library, then racewire's, then TSan.
+link_model = $(CC) $(RW_LDFLAGS) -o $@ $(filter %.o,$^) $(MODEL_LIB) $(LIB) $(1) $(2) $(RW_LIBS)
+
+$(O)/obj/tests/model/%.o: RW_CFLAGS += $(MODEL_CFLAGS) -DRW_PROGS_DIR='"$(abspath $(O))/progs"'
+$(O)/tests/model/%: $(O)/obj/tests/model/%.o $(MODEL_LIB) $(LIB) $(TSAN_OBJ)
+	@mkdir -p $(@D)
+	$(call link_model,$(TSAN_OBJ),$(CRITERION))
+$(O)/obj/tests/model/progs/%.o: RW_CFLAGS += $(MODEL_CFLAGS)
+$(O)/progs/release/model_%: $(O)/obj/tests/model/progs/%.o $(MODEL_LIB) $(LIB) $(TSAN_RELEASE_OBJ)
+	@mkdir -p $(@D)
+	$(call link_model,$(TSAN_RELEASE_OBJ))
+$(O)/progs/debug/model_%: $(O)/obj/tests/model/progs/%.o $(MODEL_LIB) $(LIB) $(TSAN_DEBUG_OBJ)
+	@mkdir -p $(@D)
+	$(call link_model,$(TSAN_DEBUG_OBJ))
+$(O)/obj/model/examples/%.o: RW_CFLAGS += $(MODEL_CFLAGS)
+$(O)/model/examples/%: $(O)/obj/model/examples/%.o $(MODEL_LIB) $(LIB) $(TSAN_OBJ)
+	@mkdir -p $(@D)
+	$(call link_model,$(TSAN_OBJ))
+$(O)/obj/bench/model/%.o: RW_CFLAGS += $(MODEL_CFLAGS)
+$(O)/bench/model/%: $(O)/obj/bench/model/%.o $(MODEL_LIB) $(LIB) $(TSAN_OBJ)
+	@mkdir -p $(@D)
+	$(call link_model,$(TSAN_OBJ))
+$(O)/obj-norace/bench/model/%.o: bench/model/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(RW_CFLAGS) $(MODEL_CFLAGS) -DMODEL_NORACE -c -o $@ $<
+$(O)/bench/model/%_norace: $(O)/obj-norace/bench/model/%.o $(MODEL_NORACE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(RW_LDFLAGS) -o $@ $^ -lpthread
 
 # ---- Stress runner and diagnoser (plain C tools, no TSan) --------------------
 $(O)/bin/racewire-stress: $(call obj,$(RUNNER_SRCS))
@@ -179,15 +249,10 @@ fuzz:
 	@bash tests/diagnose/fuzz.sh -t $(FUZZ_TIME) -o $(abspath $(O))/fuzz
 
 clean:
-	rm -rf $(O)/obj $(O)/lib $(O)/bin $(O)/tests $(O)/progs $(O)/bench $(O)/examples
+	rm -rf $(O)/obj $(O)/obj-norace $(O)/lib $(O)/bin $(O)/tests $(O)/progs $(O)/bench \
+		$(O)/examples $(O)/model
 
-dist# Fuzz the diagnoser's log parser (clang, libFuzzer + ASan + UBSan) for
-# FUZZ_TIME seconds. Not part of `make test`: it is bounded, but long.
-FUZZ_TIME ?= 60
-fuzz:
-	@bash tests/diagnose/fuzz.sh -t $(FUZZ_TIME) -o $(abspath $(O))/fuzz
-
-clean:
+distclean:
 	rm -rf build
 
--include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(O)/obj $(O)/obj-norace -name '*.d' 2>/dev/null)

@@ -31,6 +31,7 @@
 #ifndef RACEWIRE_H
 #define RACEWIRE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -87,10 +88,23 @@ typedef int (*rw_symbolize_fn)(uintptr_t pc, rw_frame_t *out, void *arg);
 
 typedef struct rw_options {
 	rw_policy_t policy;      /* no wired context: see rw_policy_t */
-	int guard_wiring;        /* 1 (default). 0 disables the guarantee:
-	                          * unwiring leaves the thread's stale context
-	                          * in place for TSan, as Go did before the fix
-	                          * for issue 27660. For reproducers only. */
+	/* The guarantees, each on (1) by default. 0 switches one off so that
+	 * a reproducer can show the bug it prevents; never in production.
+	 * See the sections below for what each one does. */
+	int guard_wiring;        /* 0: unwiring leaves the thread's stale
+	                          * context in place for TSan, as Go's m.p
+	                          * before the fix for issue 27660 (seed 001) */
+	int guard_foreign;       /* 0: rw_foreign_exit acquires at once, even
+	                          * with no context wired (seed 001) */
+	int guard_callback;      /* 0: rw_callback_exit unpins first, runs the
+	                          * cleanups, and checks nothing (seed 002) */
+	int guard_signals;       /* 0: attach/detach leave signals unblocked and
+	                          * publish the state early (seed 004) */
+	int guard_unwind;        /* 0: rw_checkpoint_restore repairs nothing
+	                          * (seed 003) */
+	int guard_suspend;       /* 0: the external-code word is ignored:
+	                          * suspenders may suspend threads in external
+	                          * code (seed 000) */
 	int verbosity;           /* 0 quiet, 1 (default) misuse messages on
 	                          * stderr as well as in rw_last_error, 2 trace */
 	int symbolize;           /* 1 (default): DWARF file:line in reports */
@@ -120,18 +134,26 @@ int rw_options_parse(rw_options_t *opts, const char *text, char *err, size_t err
  * was linked as PIE (its image lies outside TSan's application range). */
 int rw_init(const rw_options_t *opts, rw_task_t **main_task, rw_proc_t **main_proc);
 
-/* Finish: run TSan's finalization (it prints the summary and exits the
- * process with TSan's status, 66 after a race by default). Runs once; a
- * second caller blocks forever, since the first is exiting the process.
- * The calling thread should have a context wired; if not, the fallback
- * context is used. */
+/* Finish (guarantee 6, seed 000, Go issue 35775): run TSan's finalization,
+ * which runs exit-time code, prints the summary and exits the process with
+ * TSan's status (66 after a race by default).
+ *
+ * Runs once; a second caller blocks forever, since the first is exiting.
+ * The finalizing thread first gives up its context, then marks itself as
+ * in external code (rw_ext_enter: it waits while a suspender holds it), so
+ * the runtime's suspender can never suspend it halfway through exit, the
+ * deadlock of seed 000. From then on every annotation on every thread is
+ * dropped and counted (rw_stats), never passed to a TSan that is exiting;
+ * one already inside TSan when finalization begins completes. TSan itself
+ * runs on the fallback context. */
 _Noreturn void rw_fini(void);
 
 /* Number of races TSan has reported so far. Needs no context. */
 uint64_t rw_report_count(void);
 
 typedef struct rw_stats {
-	uint64_t dropped;    /* annotations dropped under RW_POLICY_DROP */
+	uint64_t dropped;    /* annotations dropped: policy drop, before
+	                      * rw_init, or after finalization began */
 	uint64_t borrowed;   /* annotations run on the fallback context */
 	uint64_t violations; /* annotations made with no wired context */
 } rw_stats_t;
@@ -184,6 +206,139 @@ rw_task_t *rw_task_current(void);
 
 /* A task's number as used in messages (T1 is the main task). */
 unsigned rw_task_id(const rw_task_t *t);
+
+
+/* ---- Threads -------------------------------------------------------------- */
+
+typedef struct rw_thread rw_thread_t; /* an M: a thread known to racewire */
+
+/* The calling thread's handle, registering it (M1, M2, ...) on first use.
+ * Valid until the thread exits. */
+rw_thread_t *rw_thread_self(void);
+
+/* A thread's number as used in messages (the N of "MN"). */
+unsigned rw_thread_id(const rw_thread_t *t);
+
+/* ---- Foreign calls (guarantee 2; seeds 001 and 003) -----------------------
+ *
+ * Bracket every call from a task into foreign (C) code that may block or
+ * call back: rw_foreign_enter before, rw_foreign_exit after.
+ *
+ * Enter release-merges a sync object that stands for "whatever foreign
+ * code did", pushes an unwind record on the thread, marks the thread as in
+ * external code (rw_ext_enter), and unwires the thread's context, handing
+ * it to the caller in *released: the runtime may leave it for its monitor
+ * to retake (Go's sysmon) and try to take it back afterwards.
+ *
+ * Exit pops the record, leaves external code, and owes the matching
+ * acquire. The acquire fires only while a context is wired: at once if
+ * the runtime already wired one, else at the thread's next rw_proc_wire
+ * (with a current task). Until then every annotation on the thread is a
+ * misuse, diagnosed per the policy, with the held acquire named. This is
+ * the reordering Go made for issue 27660: raceacquire after exitsyscall.
+ *
+ * Brackets nest (foreign code calls back into the runtime, which calls
+ * out again). Exit without enter is RW_EPERM. */
+int rw_foreign_enter(rw_proc_t **released);
+int rw_foreign_exit(void);
+
+/* How many foreign brackets the calling thread is inside. */
+unsigned rw_foreign_depth(void);
+
+/* ---- Callbacks from foreign code (guarantee 3; seed 002) ------------------
+ *
+ * When foreign code calls into the runtime, bracket the callback with
+ * rw_callback_enter and rw_callback_exit, in the callback's own frame.
+ * Enter pins the current task to the calling thread: rw_task_switch
+ * refuses to run it on any other thread, and rw_task_pinned_to tells the
+ * scheduler where it must stay. Register the callback's cleanups with
+ * rw_callback_defer: exit runs them (last registered first) while still
+ * pinned, then checks that it is on the thread the callback arrived on,
+ * and only then unpins. A callback that would return into foreign code on
+ * another thread's stack dies with "task T4 moved from M3 to M5 during
+ * callback" instead (Go issue 47441: an unlockOSThread that ran before a
+ * deferred call, which was a preemption point). */
+#define RW_CALLBACK_MAX_CLEANUPS 8
+typedef struct rw_callback {
+	/* Private: set by rw_callback_enter. */
+	unsigned m, task, ncleanups, depth;
+	struct {
+		void (*fn)(void *);
+		void *arg;
+	} cleanups[RW_CALLBACK_MAX_CLEANUPS];
+} rw_callback_t;
+
+int rw_callback_enter(rw_callback_t *cb);
+/* RW_ENOMEM past RW_CALLBACK_MAX_CLEANUPS. */
+int rw_callback_defer(rw_callback_t *cb, void (*fn)(void *), void *arg);
+int rw_callback_exit(rw_callback_t *cb);
+
+/* The M number a task is pinned to, or 0. */
+unsigned rw_task_pinned_to(const rw_task_t *t);
+
+/* ---- Foreign threads (guarantee 4; seed 004) ------------------------------
+ *
+ * A thread that foreign code created and that calls into the runtime must
+ * be attached first and detached when it leaves for good (Go's needm and
+ * dropm). Both transitions run with every signal blocked; setup and
+ * teardown (the runtime's own per-thread work: its M, a signal stack) run
+ * inside, and the thread's own signal mask is restored after each.
+ *
+ * rw_thread_is_attached() is for signal handlers: it is async-signal-safe
+ * and is true only between the end of attach and the start of detach, so
+ * a handler never sees half-built state (Go issue 12277: a signal during
+ * needm found a g installed but the signal stack not yet set up). */
+typedef struct rw_attach {
+	sigset_t saved_mask; /* private: the thread's mask before attach */
+	int attached;        /* private */
+} rw_attach_t;
+
+int rw_thread_attach(rw_attach_t *a, int (*setup)(void *arg), void *arg);
+int rw_thread_detach(rw_attach_t *a, void (*teardown)(void *arg), void *arg);
+int rw_thread_is_attached(void);
+
+/* ---- Unwinding (guarantee 5; seed 003) ------------------------------------
+ *
+ * A panic or longjmp from inner runtime code across foreign frames to an
+ * outer runtime frame skips every transition in between. Take a checkpoint
+ * at the outer frame (where the recover or setjmp is); after the jump,
+ * restore it on the same thread. Restore puts back what the skipped frames
+ * would have undone: it pops the unwind records (a skipped foreign bracket
+ * leaves external code and owes its acquire; a skipped callback runs its
+ * pending cleanups and unpins), restores the signal mask, calls TSan's
+ * func-exit once for every frame entered since the checkpoint (so report
+ * stacks stay right and TSan's shadow stack does not grow with each
+ * panic), and wires the checkpoint's context again if the thread has none
+ * (RW_EBUSY if another thread holds it: wire another, the owed acquire
+ * fires then). Restoring on another thread, on another task, or a
+ * checkpoint deeper than the current state is RW_EPERM / RW_EINVAL. */
+typedef struct rw_checkpoint {
+	/* Private. */
+	unsigned m, task, records;
+	long func_depth;
+	rw_proc_t *proc;
+	sigset_t mask;
+} rw_checkpoint_t;
+
+int rw_checkpoint(rw_checkpoint_t *cp);
+int rw_checkpoint_restore(const rw_checkpoint_t *cp);
+
+/* ---- Suspension (guarantee 6; seed 000) -----------------------------------
+ *
+ * Each thread has an external-code word, changed only by compare-and-swap
+ * (Go's preemptExtLock). A thread about to run external code that could
+ * call exit (foreign calls do this for you; so does rw_fini) takes it with
+ * rw_ext_enter, waiting without spinning hot while a suspender holds it,
+ * and gives it back with rw_ext_exit. The runtime's suspender (asynchronous
+ * preemption, stop-the-world) must call rw_suspend_begin before suspending
+ * a thread: RW_EBUSY means the thread is in external code and must be
+ * skipped; 0 means the suspender holds the word, and the thread cannot
+ * enter external code until rw_suspend_end. So a thread in exit-time code
+ * is never suspended (the ghost-process deadlock of Go issue 35775). */
+void rw_ext_enter(void);
+void rw_ext_exit(void);
+int rw_suspend_begin(rw_thread_t *t);
+void rw_suspend_end(rw_thread_t *t);
 
 /* ---- Memory -------------------------------------------------------------- */
 

@@ -334,11 +334,13 @@ int rw_checkpoint_restore(const rw_checkpoint_t *cp);
  * a thread: RW_EBUSY means the thread is in external code and must be
  * skipped; 0 means the suspender holds the word, and the thread cannot
  * enter external code until rw_suspend_end. So a thread in exit-time code
- * is never suspended (the ghost-process deadlock of Go issue 35775). */
-void rw_ext_enter(void);
-void rw_ext_exit(void);
+ * is never suspended (the ghost-process deadlock of Go issue 35775).
+ * A callback (rw_callback_enter) leaves external code for its duration
+ * and re-enters it on exit, as Go's cgocallbackg does. */
+int rw_ext_enter(void);  /* RW_EALREADY if the thread already holds it */
+int rw_ext_exit(void);   /* RW_EPERM if it does not hold it */
 int rw_suspend_begin(rw_thread_t *t);
-void rw_suspend_end(rw_thread_t *t);
+int rw_suspend_end(rw_thread_t *t); /* RW_EPERM if no suspender held it */
 
 /* ---- Memory -------------------------------------------------------------- */
 

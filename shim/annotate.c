@@ -62,8 +62,8 @@ static void dispatch(enum rw__op op, void *thr, const void *addr, uintptr_t a, u
 	case RW__WRITE_PC: __tsan_write_pc(thr, p, a, b); break;
 	case RW__READ_RANGE: __tsan_read_range(thr, p, a, b); break;
 	case RW__WRITE_RANGE: __tsan_write_range(thr, p, a, b); break;
-	case RW__FUNC_ENTER: __tsan_func_enter(thr, (void *)a); break;
-	case RW__FUNC_EXIT: __tsan_func_exit(thr); break;
+	case RW__FUNC_ENTER: __tsan_func_enter(thr, (void *)a); rw__hot.depth++; break;
+	case RW__FUNC_EXIT: __tsan_func_exit(thr); rw__hot.depth--; break;
 	case RW__MALLOC: __tsan_malloc(thr, b, (uintptr_t)p, a); break;
 	case RW__FREE: __tsan_free((uintptr_t)p, a); break;
 	}
@@ -85,6 +85,10 @@ static _Noreturn void die_no_proc(struct rw__m *m, const char *call, const void 
 	rw__fatal(head,
 	          "task", task,
 	          "last context on this thread", last,
+	          "held acquire", m->acquire_owed
+	                  ? "yes: a foreign call returned on this thread; its acquire waits for "
+	                    "rw_proc_wire"
+	                  : "none",
 	          "policy", policy_hint,
 	          "invariant", "every annotation must come from a thread that owns a wired "
 	                       "context (seed 001, Go issue 27660)",

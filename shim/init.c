@@ -11,8 +11,11 @@
 #include <unistd.h>
 
 struct rw__global rw__g = {
-	.opts = {.policy = RW_POLICY_ABORT, .guard_wiring = 1, .verbosity = 1, .symbolize = 1},
+	.opts = {.policy = RW_POLICY_ABORT, .guard_wiring = 1, .guard_foreign = 1,
+	         .guard_callback = 1, .guard_signals = 1, .guard_unwind = 1, .guard_suspend = 1,
+	         .verbosity = 1, .symbolize = 1},
 	.fallback_lock = PTHREAD_MUTEX_INITIALIZER,
+	.registry_lock = PTHREAD_MUTEX_INITIALIZER,
 };
 
 void rw__map_data(uintptr_t begin, uintptr_t end); /* heap.c */
@@ -118,26 +121,6 @@ int rw_init(const rw_options_t *opts, rw_task_t **main_task, rw_proc_t **main_pr
 	*main_task = t1;
 	*main_proc = p0;
 	return 0;
-}
-
-_Noreturn void rw_fini(void)
-{
-	static _Atomic int once;
-	if (atomic_exchange(&once, 1)) {
-		/* The first caller is exiting the process: wait for it. */
-		for (;;)
-			pause();
-	}
-	atomic_store_explicit(&rw__g.finalizing, 1, memory_order_release);
-	if (!rw__is_inited())
-		exit(0);
-	/* TSan's Finalize may ask for a Processor; never answer NULL. The
-	 * fallback lock is never released: the process is exiting. */
-	if (!rw__hot.tsan_proc) {
-		pthread_mutex_lock(&rw__g.fallback_lock);
-		rw__hot.tsan_proc = rw__g.fallback->tsan_proc;
-	}
-	__tsan_fini();
 }
 
 uint64_t rw_report_count(void)

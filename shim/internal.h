@@ -31,7 +31,42 @@ struct rw_task {
 	void *thr;
 	_Atomic uint32_t on_m;
 	uint32_t id;
+	/* The M a callback pinned it to (0: none), read by other threads'
+	 * rw_task_switch; pin_depth counts nested callbacks and is touched
+	 * only by the thread running the task. */
+	_Atomic uint32_t pinned_to;
+	unsigned pin_depth;
+	/* TSan shadow-stack frames the runtime entered (rw_func_enter) and
+	 * has not left; kept in rw__hot.depth while the task is current. */
+	long depth;
 };
+
+/* The external-code word (guarantee 6): who may run what. */
+enum {
+	RW__EXT_FREE = 0,
+	RW__EXT_THREAD = 1,    /* the thread is in external code */
+	RW__EXT_SUSPENDER = 2, /* a suspender holds the thread */
+};
+
+/* A thread's handle: the part of its state other threads touch. Heap
+ * allocated, listed in the registry from its first racewire call until it
+ * exits or detaches. */
+struct rw_thread {
+	uint32_t id;
+	pid_t tid;
+	_Atomic uint32_t ext;    /* RW__EXT_*; changed only by CAS */
+	struct rw__hot *hot;     /* the thread's fast-path pair, for rw_fini */
+	struct rw_thread *next;
+};
+
+/* An unwind record: a transition that an unwind would skip. */
+enum rw__record_kind { RW__REC_FOREIGN = 1, RW__REC_CALLBACK = 2 };
+struct rw__record {
+	enum rw__record_kind kind;
+	rw_callback_t *cb;      /* RW__REC_CALLBACK */
+	int left_ext;           /* the callback left external code on entry */
+};
+#define RW__MAX_RECORDS 64
 
 /* Per-thread state that the fast path does not read. The fast path reads
  * rw__hot (racewire/inline.h), which the functions here keep in step:
@@ -41,9 +76,18 @@ struct rw_task {
 struct rw__m {
 	uint32_t id;       /* M number, from 1; 0 until the thread is known */
 	pid_t tid;
+	struct rw_thread *thread; /* its handle, once registered */
 	rw_proc_t *wired;  /* the context this thread owns */
 	rw_proc_t *last;   /* the last context it owned, for diagnoses */
 	rw_task_t *task;   /* its current task */
+	/* A foreign call returned and its acquire waits for a live
+	 * ThreadState (guarantee 2). */
+	int acquire_owed;
+	int ext_held;      /* this thread holds its ext word (RW__EXT_THREAD) */
+	/* Read by signal handlers: 1 only while fully attached. */
+	volatile sig_atomic_t attached;
+	unsigned nrecords;
+	struct rw__record records[RW__MAX_RECORDS];
 	char err[320];     /* rw_last_error */
 };
 
@@ -56,6 +100,8 @@ struct rw__global {
 	rw_proc_t *fallback;            /* RW_POLICY_BORROW's context */
 	pthread_mutex_t fallback_lock;  /* whoever holds it owns fallback */
 	_Atomic uint32_t next_m;
+	pthread_mutex_t registry_lock;  /* guards threads */
+	struct rw_thread *threads;      /* every registered thread */
 	_Atomic uint32_t next_proc;
 	_Atomic uint32_t next_task;
 	_Atomic uint64_t dropped, borrowed, violations;
@@ -70,8 +116,24 @@ struct rw__global {
 
 extern struct rw__global rw__g;
 
-/* The calling thread's state, giving it an M number on first use. */
+/* The calling thread's state, registering it (an M number, a handle) on
+ * first use. */
 struct rw__m *rw__self(void);
+
+/* Push an unwind record (foreign.c); RW_ENOMEM when too deep. */
+int rw__push_record(struct rw__m *m, enum rw__record_kind kind, rw_callback_t *cb,
+                    const char *what);
+
+/* End a callback's pinned window: run its remaining cleanups, last
+ * registered first, then unpin its task (callback.c). */
+void rw__callback_unwind(struct rw__m *m, rw_callback_t *cb, int left_ext);
+
+/* Forget the calling thread: it is detaching or exiting. */
+void rw__unregister(void);
+
+/* The sync object that stands for "whatever foreign code did" (foreign.c):
+ * released (merged) on entry to foreign code, acquired after return. */
+extern char rw__foreign_sync;
 
 static inline bool rw__is_inited(void)
 {
@@ -91,8 +153,14 @@ _Noreturn void rw__fatal(const char *headline, ...);
  * (previous owner M3)". Writes into buf and returns it. */
 const char *rw__describe_proc(const rw_proc_t *p, char *buf, size_t n);
 
-/* Recompute rw__hot.thr from the thread's wiring and task. */
+/* Recompute rw__hot.thr from the thread's wiring and task, and fire an
+ * owed foreign-call acquire once the thread can. */
 void rw__refresh_hot(struct rw__m *m);
+
+/* Lend the fallback Processor to this thread for racewire's own repair
+ * work (not an annotation, so no policy applies); returns 1 if it did. */
+int rw__lend_fallback(void);
+void rw__return_fallback(int lent);
 
 /* Run a TSan call that needs a Processor but has no ThreadState fast path
  * (task start/end, finalization) on behalf of `what`. With a context

@@ -17,6 +17,11 @@ void rw_options_default(rw_options_t *opts)
 	memset(opts, 0, sizeof *opts);
 	opts->policy = RW_POLICY_ABORT;
 	opts->guard_wiring = 1;
+	opts->guard_foreign = 1;
+	opts->guard_callback = 1;
+	opts->guard_signals = 1;
+	opts->guard_unwind = 1;
+	opts->guard_suspend = 1;
 	opts->verbosity = 1;
 	opts->symbolize = 1;
 }
@@ -27,7 +32,9 @@ static const char *const policy_names[] = {
 	[RW_POLICY_DROP] = "drop",
 };
 
-#define KNOWN_OPTIONS "policy, guard_wiring, verbosity, symbolize"
+#define KNOWN_OPTIONS                                                              \
+	"policy, guard_wiring, guard_foreign, guard_callback, guard_signals, guard_unwind, " \
+	"guard_suspend, guards, verbosity, symbolize"
 
 static int parse_int(const char *key, const char *value, int lo, int hi, int *out,
                      char *err, size_t errlen)
@@ -55,8 +62,25 @@ static int apply_item(rw_options_t *o, const char *key, const char *value,
 		snprintf(err, errlen, "option policy: '%s' is not one of abort, borrow, drop", value);
 		return RW_EINVAL;
 	}
-	if (strcmp(key, "guard_wiring") == 0)
-		return parse_int(key, value, 0, 1, &o->guard_wiring, err, errlen);
+	struct {
+		const char *name;
+		int *field;
+	} guards[] = {
+		{"guard_wiring", &o->guard_wiring},   {"guard_foreign", &o->guard_foreign},
+		{"guard_callback", &o->guard_callback}, {"guard_signals", &o->guard_signals},
+		{"guard_unwind", &o->guard_unwind},   {"guard_suspend", &o->guard_suspend},
+	};
+	for (size_t i = 0; i < sizeof guards / sizeof *guards; i++)
+		if (strcmp(key, guards[i].name) == 0)
+			return parse_int(key, value, 0, 1, guards[i].field, err, errlen);
+	/* guards=0 or guards=1: every guarantee at once. */
+	if (strcmp(key, "guards") == 0) {
+		int on;
+		int rc = parse_int(key, value, 0, 1, &on, err, errlen);
+		for (size_t i = 0; rc == 0 && i < sizeof guards / sizeof *guards; i++)
+			*guards[i].field = on;
+		return rc;
+	}
 	if (strcmp(key, "verbosity") == 0)
 		return parse_int(key, value, 0, 2, &o->verbosity, err, errlen);
 	if (strcmp(key, "symbolize") == 0)

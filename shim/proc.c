@@ -106,7 +106,7 @@ int rw_proc_unwire(rw_proc_t *p)
 		                p->id, m->id, m->id, rw__describe_proc(p, desc, sizeof desc));
 	}
 	if (rw__g.opts.guard_wiring) {
-		rw__hot.thr = NULL;
+		__atomic_store_n(&rw__hot.thr, NULL, __ATOMIC_SEQ_CST);
 		rw__hot.tsan_proc = NULL;
 	}
 	/* Unguarded, the thread keeps answering GetProc with p and keeps its

@@ -78,12 +78,22 @@ int rw_task_switch(rw_task_t *t)
 	if (t == old)
 		return 0;
 	if (t) {
+		/* Guarantee 3: a task inside a callback returns into foreign
+		 * code on the thread's stack it came from; it may run nowhere
+		 * else until the callback is over. */
+		uint32_t pin = atomic_load_explicit(&t->pinned_to, memory_order_acquire);
+		if (pin && pin != m->id)
+			return rw__fail(RW_EPERM, "rw_task_switch(T%u) on M%u: T%u is pinned to M%u "
+			                "during a callback", t->id, m->id, t->id, pin);
 		uint32_t on = 0;
 		if (!atomic_compare_exchange_strong_explicit(&t->on_m, &on, m->id,
 		                                             memory_order_acquire, memory_order_relaxed))
 			return rw__fail(RW_EBUSY, "rw_task_switch(T%u) on M%u: T%u is current on M%u",
 			                t->id, m->id, t->id, on);
 	}
+	if (old)
+		old->depth = rw__hot.depth;
+	rw__hot.depth = t ? t->depth : 0;
 	m->task = t;
 	rw__refresh_hot(m);
 	/* Released after this thread stopped pointing at it, so the next
@@ -101,6 +111,11 @@ rw_task_t *rw_task_current(void)
 unsigned rw_task_id(const rw_task_t *t)
 {
 	return t ? t->id : 0;
+}
+
+unsigned rw_task_pinned_to(const rw_task_t *t)
+{
+	return t ? atomic_load_explicit(&t->pinned_to, memory_order_acquire) : 0;
 }
 
 /* For bench/annotate only: the task's ThreadState, so the benchmark's

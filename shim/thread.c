@@ -1,29 +1,130 @@
 /*
- * shim/thread.c - the per-thread state: the hot pair the inline fast path
- * reads, and the rest.
+ * shim/thread.c - per-thread state: the hot pair the inline fast path
+ * reads, the rest, and the registry of threads.
  *
- * Both are initial-exec TLS: the executable is linked non-PIE (Go-mode TSan
- * requires it), so each access is one %fs-relative load, which is what makes
- * the guard on the annotation path cost one load and one compare.
+ * Both TLS blocks are initial-exec: the executable is linked non-PIE
+ * (Go-mode TSan requires it), so each access is one %fs-relative load,
+ * which is what makes the guard cost one load and one compare.
+ *
+ * The registry exists for two cross-thread needs: a suspender names the
+ * thread it suspends (rw_thread_t), and rw_fini must switch every thread's
+ * fast path off. A thread leaves it when it detaches or exits (a pthread
+ * key destructor), before its TLS goes away.
  */
 #include "internal.h"
+#include "../tsan_glue/tsan_go.h"
 
+#include <stdlib.h>
 #include <unistd.h>
 
 _Thread_local struct rw__hot rw__hot __attribute__((tls_model("initial-exec")));
 _Thread_local struct rw__m rw__m __attribute__((tls_model("initial-exec")));
 
+static pthread_key_t exit_key;
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+
+static void on_thread_exit(void *arg)
+{
+	(void)arg;
+	rw__unregister();
+}
+
+static void make_exit_key(void)
+{
+	pthread_key_create(&exit_key, on_thread_exit);
+}
+
 struct rw__m *rw__self(void)
 {
 	struct rw__m *m = &rw__m;
-	if (__builtin_expect(m->id == 0, 0)) {
+	if (__builtin_expect(m->thread != NULL, 1))
+		return m;
+	struct rw_thread *t = calloc(1, sizeof *t);
+	if (!t)
+		rw__fatal("out of memory registering a thread", (const char *)NULL);
+	if (m->id == 0) {
 		m->id = atomic_fetch_add_explicit(&rw__g.next_m, 1, memory_order_relaxed) + 1;
 		m->tid = gettid();
 	}
+	t->id = m->id;
+	t->tid = m->tid;
+	t->hot = &rw__hot;
+	pthread_once(&exit_key_once, make_exit_key);
+	pthread_setspecific(exit_key, t);
+	pthread_mutex_lock(&rw__g.registry_lock);
+	t->next = rw__g.threads;
+	rw__g.threads = t;
+	m->thread = t;
+	/* Registered after finalization began: this thread must not reach
+	 * TSan either (see rw_fini). */
+	if (atomic_load(&rw__g.finalizing))
+		__atomic_store_n(&rw__hot.thr, NULL, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&rw__g.registry_lock);
 	return m;
 }
 
+void rw__unregister(void)
+{
+	struct rw__m *m = &rw__m;
+	struct rw_thread *t = m->thread;
+	if (!t)
+		return;
+	pthread_mutex_lock(&rw__g.registry_lock);
+	for (struct rw_thread **p = &rw__g.threads; *p; p = &(*p)->next) {
+		if (*p == t) {
+			*p = t->next;
+			break;
+		}
+	}
+	m->thread = NULL;
+	pthread_mutex_unlock(&rw__g.registry_lock);
+	pthread_setspecific(exit_key, NULL);
+	free(t);
+}
+
+rw_thread_t *rw_thread_self(void)
+{
+	return rw__self()->thread;
+}
+
+unsigned rw_thread_id(const rw_thread_t *t)
+{
+	return t ? t->id : 0;
+}
+
+/* The store is seq_cst and so is the check of `finalizing` after it;
+ * rw_fini stores `finalizing` and then clears every thread's pointer, also
+ * seq_cst. Whichever runs second sees the other: a pointer set here after
+ * finalization began is cleared, here or there, before TSan is entered. */
 void rw__refresh_hot(struct rw__m *m)
 {
-	rw__hot.thr = (rw__hot.tsan_proc && m->task) ? m->task->thr : NULL;
+	void *thr = (rw__hot.tsan_proc && m->task) ? m->task->thr : NULL;
+	__atomic_store_n(&rw__hot.thr, thr, __ATOMIC_SEQ_CST);
+	if (thr && atomic_load(&rw__g.finalizing)) {
+		__atomic_store_n(&rw__hot.thr, NULL, __ATOMIC_SEQ_CST);
+		return;
+	}
+	/* Guarantee 2: the acquire that closes a foreign call fires only
+	 * now that the thread owns a context and runs a task. */
+	if (thr && m->acquire_owed) {
+		m->acquire_owed = 0;
+		__tsan_acquire(thr, &rw__foreign_sync);
+	}
+}
+
+int rw__lend_fallback(void)
+{
+	if (rw__hot.tsan_proc)
+		return 0;
+	pthread_mutex_lock(&rw__g.fallback_lock);
+	rw__hot.tsan_proc = rw__g.fallback->tsan_proc;
+	return 1;
+}
+
+void rw__return_fallback(int lent)
+{
+	if (!lent)
+		return;
+	rw__hot.tsan_proc = NULL;
+	pthread_mutex_unlock(&rw__g.fallback_lock);
 }

@@ -13,6 +13,11 @@ Test(options, defaults)
 	rw_options_default(&o);
 	cr_expect_eq(o.policy, RW_POLICY_ABORT);
 	cr_expect_eq(o.guard_wiring, 1);
+	cr_expect_eq(o.guard_foreign, 1);
+	cr_expect_eq(o.guard_callback, 1);
+	cr_expect_eq(o.guard_signals, 1);
+	cr_expect_eq(o.guard_unwind, 1);
+	cr_expect_eq(o.guard_suspend, 1);
 	cr_expect_eq(o.verbosity, 1);
 	cr_expect_eq(o.symbolize, 1);
 	cr_expect_null(o.symbolizer);
@@ -35,6 +40,23 @@ Test(options, every_separator_and_key)
 	cr_expect_eq(o.policy, RW_POLICY_BORROW, "empty text changes nothing");
 }
 
+Test(options, guards_one_by_one_and_all_at_once)
+{
+	rw_options_t o;
+	rw_options_default(&o);
+	char err[256];
+	cr_assert_eq(rw_options_parse(&o, "guard_callback=0", err, sizeof err), 0, "%s", err);
+	cr_expect_eq(o.guard_callback, 0);
+	cr_expect_eq(o.guard_foreign, 1);
+	cr_assert_eq(rw_options_parse(&o, "guards=0", err, sizeof err), 0, "%s", err);
+	cr_expect(!o.guard_wiring && !o.guard_foreign && !o.guard_callback && !o.guard_signals &&
+	          !o.guard_unwind && !o.guard_suspend);
+	cr_assert_eq(rw_options_parse(&o, "guards=0:guard_unwind=1", err, sizeof err), 0);
+	cr_expect_eq(o.guard_unwind, 1, "later items win");
+	cr_expect_eq(rw_options_parse(&o, "guards=yes", err, sizeof err), RW_EINVAL);
+	cr_expect(strstr(err, "option guards: 'yes'"), "%s", err);
+}
+
 Test(options, unknown_option_lists_known_ones_and_changes_nothing)
 {
 	rw_options_t o;
@@ -42,7 +64,9 @@ Test(options, unknown_option_lists_known_ones_and_changes_nothing)
 	char err[256];
 	cr_assert_eq(rw_options_parse(&o, "policy=drop:polcy=abort", err, sizeof err), RW_EINVAL);
 	cr_expect(strstr(err, "unknown option 'polcy'"), "%s", err);
-	cr_expect(strstr(err, "known options: policy, guard_wiring, verbosity, symbolize"), "%s", err);
+	cr_expect(strstr(err, "known options: policy, guard_wiring, guard_foreign, guard_callback, "
+	                      "guard_signals, guard_unwind, guard_suspend, guards, verbosity, symbolize"),
+	          "%s", err);
 	cr_expect_eq(o.policy, RW_POLICY_ABORT, "all-or-nothing: policy=drop must not stick");
 }
 

@@ -1,0 +1,84 @@
+/*
+ * shim/attach.c - attaching and detaching foreign threads (guarantee 4;
+ * seed 004).
+ *
+ * A thread that foreign code created has no runtime state until it calls
+ * in. Building that state (and tearing it down when the thread leaves)
+ * takes several steps, and a signal handler that runs in between may find
+ * the thread looking attached while its signal stack or M is not yet set
+ * up, or already gone (Go issue 12277: a signal during needm ran the Go
+ * handler on a bad signal stack). The fix is Go's: block every signal for
+ * the whole transition, publish "attached" last on the way in and retract
+ * it first on the way out, and give the thread back its own mask after.
+ */
+#include "internal.h"
+
+#include <signal.h>
+
+int rw_thread_attach(rw_attach_t *a, int (*setup)(void *arg), void *arg)
+{
+	struct rw__m *m = &rw__m;
+	if (!a)
+		return rw__fail(RW_EINVAL, "rw_thread_attach(NULL)");
+	if (m->attached)
+		return rw__fail(RW_EALREADY, "rw_thread_attach on M%u: already attached", m->id);
+
+	sigset_t all;
+	sigfillset(&all);
+	int guarded = rw__g.opts.guard_signals;
+	if (guarded) {
+		pthread_sigmask(SIG_SETMASK, &all, &a->saved_mask);
+	} else {
+		/* Unguarded: Go before issue 12277. Signals stay deliverable
+		 * and the thread claims to be attached before it is. */
+		pthread_sigmask(SIG_SETMASK, NULL, &a->saved_mask);
+		m->attached = 1;
+	}
+	m = rw__self(); /* registers the thread: its M number, its handle */
+	int rc = setup ? setup(arg) : 0;
+	if (rc < 0) {
+		m->attached = 0;
+		rw__unregister();
+		pthread_sigmask(SIG_SETMASK, &a->saved_mask, NULL);
+		return rw__fail(rc, "rw_thread_attach: the runtime's setup failed (%d)", rc);
+	}
+	m->attached = 1; /* last: everything above is in place */
+	a->attached = 1;
+	if (guarded)
+		pthread_sigmask(SIG_SETMASK, &a->saved_mask, NULL);
+	return 0;
+}
+
+int rw_thread_detach(rw_attach_t *a, void (*teardown)(void *arg), void *arg)
+{
+	struct rw__m *m = &rw__m;
+	if (!a || !a->attached || !m->attached)
+		return rw__fail(RW_EPERM, "rw_thread_detach on M%u: the thread is not attached", m->id);
+	if (m->wired || m->task || m->nrecords || m->ext_held)
+		return rw__fail(RW_EBUSY, "rw_thread_detach on M%u: still %s; give it up first", m->id,
+		                m->wired ? "has a context wired"
+		                : m->task ? "has a current task"
+		                : m->nrecords ? "inside a transition" : "in external code");
+	sigset_t all, ignored;
+	sigfillset(&all);
+	if (rw__g.opts.guard_signals) {
+		pthread_sigmask(SIG_SETMASK, &all, &ignored);
+		m->attached = 0; /* first: nothing below is attached state */
+		if (teardown)
+			teardown(arg);
+	} else {
+		if (teardown)
+			teardown(arg);
+		m->attached = 0;
+	}
+	a->attached = 0;
+	rw__unregister();
+	/* The mask the thread had before it ever called in. */
+	pthread_sigmask(SIG_SETMASK, &a->saved_mask, NULL);
+	return 0;
+}
+
+int rw_thread_is_attached(void)
+{
+	return rw__m.attached != 0;
+}

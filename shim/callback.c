@@ -1,0 +1,140 @@
+/*
+ * shim/callback.c - callbacks from foreign code (guarantee 3; seed 002).
+ *
+ * Foreign code that calls into the runtime expects to be returned to on
+ * its own thread: its frames live on that thread's stack. So the task
+ * running the callback must not move to another thread until the callback
+ * returns, and everything the callback does on the way out (cleanups,
+ * deferred calls) must run inside that pinned window. Go issue 47441: the
+ * unpin (unlockOSThread) ran before a deferred call that was a preemption
+ * point; the task moved, and returned into C on the wrong stack, a SIGSEGV
+ * far from the cause. Here the order is fixed, and the thread is checked
+ * before returning.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+
+static void pin(rw_task_t *t, uint32_t m)
+{
+	if (t->pin_depth++ == 0)
+		atomic_store_explicit(&t->pinned_to, m, memory_order_release);
+}
+
+static void unpin(rw_task_t *t)
+{
+	if (t->pin_depth > 0 && --t->pin_depth == 0)
+		atomic_store_explicit(&t->pinned_to, 0, memory_order_release);
+}
+
+static void run_cleanups(rw_callback_t *cb)
+{
+	while (cb->ncleanups > 0) {
+		cb->ncleanups--;
+		cb->cleanups[cb->ncleanups].fn(cb->cleanups[cb->ncleanups].arg);
+	}
+}
+
+int rw_callback_enter(rw_callback_t *cb)
+{
+	struct rw__m *m = rw__self();
+	if (!cb)
+		return rw__fail(RW_EINVAL, "rw_callback_enter(NULL) on M%u", m->id);
+	if (!m->task)
+		return rw__fail(RW_EPERM, "rw_callback_enter on M%u: no current task; switch to the "
+		                "callback's task first", m->id);
+	int rc = rw__push_record(m, RW__REC_CALLBACK, cb, "rw_callback_enter");
+	if (rc)
+		return rc;
+	cb->m = m->id;
+	cb->task = m->task->id;
+	cb->ncleanups = 0;
+	cb->depth = m->nrecords;
+	/* Back in runtime code: the thread may be suspended again, as Go's
+	 * cgocallbackg calls osPreemptExtExit. */
+	if (m->ext_held) {
+		rw_ext_exit();
+		m->records[m->nrecords - 1].left_ext = 1;
+	}
+	pin(m->task, m->id);
+	return 0;
+}
+
+int rw_callback_defer(rw_callback_t *cb, void (*fn)(void *), void *arg)
+{
+	if (!cb || !fn)
+		return rw__fail(RW_EINVAL, "rw_callback_defer: NULL %s", cb ? "fn" : "callback");
+	if (cb->ncleanups == RW_CALLBACK_MAX_CLEANUPS)
+		return rw__fail(RW_ENOMEM, "rw_callback_defer: more than %d cleanups",
+		                RW_CALLBACK_MAX_CLEANUPS);
+	cb->cleanups[cb->ncleanups].fn = fn;
+	cb->cleanups[cb->ncleanups].arg = arg;
+	cb->ncleanups++;
+	return 0;
+}
+
+void rw__callback_unwind(struct rw__m *m, rw_callback_t *cb, int left_ext)
+{
+	run_cleanups(cb);
+	if (m->task)
+		unpin(m->task);
+	if (left_ext && !m->ext_held)
+		rw_ext_enter();
+}
+
+static _Noreturn void die_moved(struct rw__m *m, rw_callback_t *cb)
+{
+	char head[128], detail[160];
+	snprintf(head, sizeof head, "task T%u moved from M%u to M%u during callback", cb->task,
+	         cb->m, m->id);
+	snprintf(detail, sizeof detail, "returning would run foreign code's frames on M%u's stack "
+	         "from M%u", cb->m, m->id);
+	rw__fatal(head,
+	          "hazard", detail,
+	          "invariant", "a callback's task stays on the thread it arrived on until every "
+	                       "cleanup ran (seed 002, Go issue 47441)",
+	          "hint", "the scheduler must honour rw_task_pinned_to; run cleanups through "
+	                  "rw_callback_defer, not after rw_callback_exit",
+	          (const char *)NULL);
+}
+
+int rw_callback_exit(rw_callback_t *cb)
+{
+	struct rw__m *m = rw__self();
+	if (!cb)
+		return rw__fail(RW_EINVAL, "rw_callback_exit(NULL) on M%u", m->id);
+
+	if (!rw__g.opts.guard_callback) {
+		/* Unguarded: Go before issue 47441. Unpin first, then run the
+		 * cleanups, which may be preemption points, and check nothing. */
+		if (m->task)
+			unpin(m->task);
+		run_cleanups(cb);
+		m = rw__self();
+		if (m->nrecords && m->records[m->nrecords - 1].cb == cb)
+			m->nrecords--;
+		return 0;
+	}
+
+	/* The callback's record is on the stack of the thread it arrived
+	 * on. Not on top here: either the task moved (fatal: returning
+	 * would run foreign frames on another thread's stack) or there is
+	 * no such callback (misuse, reported). */
+	if (m->nrecords == 0 || m->records[m->nrecords - 1].cb != cb) {
+		if (cb->m && cb->m != m->id)
+			die_moved(m, cb);
+		return rw__fail(RW_EPERM, "rw_callback_exit on M%u: %s", m->id,
+		                m->nrecords ? "the innermost transition is not this callback"
+		                            : "no callback to leave");
+	}
+	run_cleanups(cb); /* still pinned */
+	/* Ask again which thread this is: a cleanup may have switched
+	 * stacks (rw__self is out of line, so its answer is not cached). */
+	m = rw__self();
+	if (m->id != cb->m)
+		die_moved(m, cb);
+	int left_ext = m->records[m->nrecords - 1].left_ext;
+	m->nrecords--;
+	rw__callback_unwind(m, cb, left_ext);
+	return 0;
+}

@@ -1,0 +1,73 @@
+/*
+ * shim/foreign.c - the foreign-call bracket (guarantee 2; seeds 001, 003).
+ *
+ * TSan cannot see what foreign code does, so racewire makes the call a
+ * synchronization point, as Go does with racecgosync: entering releases
+ * (merges) a sync object, returning acquires it, and so everything the
+ * runtime did before the call happens-before what it does after any call
+ * that returned later. The acquire is the dangerous half: the thread gave
+ * its context up for the call, and the acquire must not reach TSan before
+ * the thread owns one again. Go got this order wrong until issue 27660.
+ */
+#include "internal.h"
+
+/* In .bss, which rw_init registers with TSan. */
+char rw__foreign_sync;
+
+int rw__push_record(struct rw__m *m, enum rw__record_kind kind, rw_callback_t *cb, const char *what)
+{
+	if (m->nrecords == RW__MAX_RECORDS)
+		return rw__fail(RW_ENOMEM, "%s on M%u: more than %d nested transitions", what, m->id,
+		                RW__MAX_RECORDS);
+	m->records[m->nrecords++] = (struct rw__record){.kind = kind, .cb = cb};
+	return 0;
+}
+
+int rw_foreign_enter(rw_proc_t **released)
+{
+	struct rw__m *m = rw__self();
+	if (!released)
+		return rw__fail(RW_EINVAL, "rw_foreign_enter(NULL) on M%u", m->id);
+	if (!m->wired)
+		return rw__fail(RW_EPERM, "rw_foreign_enter on M%u: no context wired; a foreign call "
+		                "starts from a running task", m->id);
+	int rc = rw__push_record(m, RW__REC_FOREIGN, NULL, "rw_foreign_enter");
+	if (rc)
+		return rc;
+	rw_release_merge(&rw__foreign_sync);
+	rw_proc_t *p = m->wired;
+	rw_proc_unwire(p);
+	rw_ext_enter();
+	*released = p;
+	return 0;
+}
+
+int rw_foreign_exit(void)
+{
+	struct rw__m *m = rw__self();
+	if (m->nrecords == 0 || m->records[m->nrecords - 1].kind != RW__REC_FOREIGN)
+		return rw__fail(RW_EPERM, "rw_foreign_exit on M%u: %s", m->id,
+		                m->nrecords ? "the innermost transition is a callback, not a foreign call"
+		                            : "no foreign call to leave");
+	m->nrecords--;
+	if (m->ext_held)
+		rw_ext_exit();
+	if (!rw__g.opts.guard_foreign) {
+		/* Unguarded: Go before issue 27660, acquiring at once with
+		 * whatever the thread has (nothing, or a stale context). */
+		rw_acquire(&rw__foreign_sync);
+		return 0;
+	}
+	m->acquire_owed = 1;
+	rw__refresh_hot(m); /* fires now if a context is already wired */
+	return 0;
+}
+
+unsigned rw_foreign_depth(void)
+{
+	struct rw__m *m = &rw__m;
+	unsigned n = 0;
+	for (unsigned i = 0; i < m->nrecords; i++)
+		n += m->records[i].kind == RW__REC_FOREIGN;
+	return n;
+}

@@ -205,6 +205,9 @@ $(O)/obj/tests/runner/%.o: RW_CFLAGS += -DRW_BIN_DIR='"$(abspath $(O))/bin"' \
 $(O)/tests/runner/%: $(O)/obj/tests/runner/%.o
 	@mkdir -p $(@D)
 	$(CC) $(RW_LDFLAGS) -o $@ $^ $(CRITERION)
+# The runner's and the diagnoser's tests run the built tools.
+$(RUNNER_TEST_BINS): | $(RUNNER_BIN) $(RUNNER_HELPER_BINS)
+$(DIAG_TEST_BINS): | $(DIAG_BIN)
 $(O)/tests/runner/helpers/%: $(O)/obj/tests/runner/helpers/%.o
 	@mkdir -p $(@D)
 	$(CC) $(RW_LDFLAGS) -o $@ $^

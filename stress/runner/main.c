@@ -1,0 +1,160 @@
+/* racewire-stress: run a program many times in parallel and sort the runs
+ * into pass and the failure classes a TSan-instrumented runtime produces.
+ * See README.md beside this file. */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "diagnose.h"
+#include "launch.h"
+#include "report.h"
+#include "runlog.h"
+#include "scheduler.h"
+
+enum { EXIT_PASS = 0, EXIT_FAILURES = 1, EXIT_USAGE = 2 };
+
+/* mkdir -p: the output folder may be several levels under a CI workspace. */
+static int make_dirs(const char *path)
+{
+	char *copy = strdup(path);
+	if (copy == NULL)
+		return -1;
+	for (char *p = copy + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, 0755) != 0 && errno != EEXIST) {
+			free(copy);
+			return -1;
+		}
+		*p = '/';
+	}
+	int rc = mkdir(copy, 0755);
+	free(copy);
+	if (rc != 0 && errno != EEXIST)
+		return -1;
+	struct stat st;
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
+}
+
+/* SIGCHLD, SIGINT, SIGTERM and SIGHUP are blocked and read from a signalfd
+ * by the event loop, so no handler ever runs at an awkward moment.  SIGPIPE
+ * is ignored so "racewire-stress ... | head" cannot kill us before runs.tsv
+ * and the summary are written.  Children get all of these reset (launch.c). */
+static int take_over_signals(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+static uint64_t seed_from_clock(void)
+{
+	return (uint64_t)(rws_wall_now() * 1e6);
+}
+
+int main(int argc, char **argv)
+{
+	struct rws_options opts;
+	switch (rws_parse_args(argc, argv, &opts)) {
+	case RWS_PARSE_OK:
+		break;
+	case RWS_PARSE_HELP:
+		return EXIT_PASS;
+	default:
+		rws_free_options(&opts);
+		return EXIT_USAGE;
+	}
+	if (!opts.seed_given)
+		opts.seed = seed_from_clock();
+
+	if (make_dirs(opts.out_dir) != 0) {
+		fprintf(stderr, "racewire-stress: cannot create --out folder %s: %s\n",
+			opts.out_dir, strerror(errno));
+		rws_free_options(&opts);
+		return EXIT_USAGE;
+	}
+	char default_json[4096];
+	if (opts.json_path == NULL) {
+		snprintf(default_json, sizeof default_json, "%s/summary.json",
+			 opts.out_dir);
+		opts.json_path = default_json;
+	}
+	char *default_diagnoser = NULL;
+	if (opts.diagnose_cmd == NULL && !opts.diagnose_disabled)
+		default_diagnoser = rws_default_diagnoser();
+	const char *diagnoser = opts.diagnose_cmd != NULL ? opts.diagnose_cmd
+							  : default_diagnoser;
+
+	struct rws_spawner spawner;
+	if (rws_spawner_init(&spawner, opts.command) != 0) {
+		rws_spawner_free(&spawner);
+		free(default_diagnoser);
+		rws_free_options(&opts);
+		return EXIT_USAGE;
+	}
+	char joblog_path[4096];
+	snprintf(joblog_path, sizeof joblog_path, "%s/runs.tsv", opts.out_dir);
+	int joblog_fd = rws_joblog_open(joblog_path);
+	int signal_fd = take_over_signals();
+	if (joblog_fd < 0 || signal_fd < 0) {
+		if (signal_fd < 0)
+			perror("racewire-stress: signalfd");
+		rws_spawner_free(&spawner);
+		free(default_diagnoser);
+		rws_free_options(&opts);
+		return EXIT_USAGE;
+	}
+
+	/* Static only for its size (the listed failures carry 4 KiB paths);
+	 * main is its one user. */
+	static struct rws_job_result result;
+	int rc = rws_run_job(&opts, &spawner, signal_fd, joblog_fd, diagnoser,
+			     &result);
+	close(signal_fd);
+	close(joblog_fd);
+
+	struct rws_job_report report = {
+		.opts = &opts,
+		.stats = &result.stats,
+		.elapsed_s = result.elapsed_s,
+		.interrupted = result.interrupted,
+		.stopped_by = result.stopped_by,
+		.listed_failures = result.listed_failures,
+		.listed_failure_count = result.listed_failure_count,
+		.json_path = opts.json_path,
+		.diagnoser = diagnoser,
+	};
+	if (rc == 0) {
+		rws_write_json_summary(&report);
+		rws_print_final_table(stdout, &report);
+	}
+
+	int status = EXIT_PASS;
+	if (rc != 0 || result.spawn_failed)
+		status = EXIT_USAGE;
+	else if (rws_stats_failures(&result.stats) > 0)
+		status = EXIT_FAILURES;
+	rws_spawner_free(&spawner);
+	free(default_diagnoser);
+	rws_free_options(&opts);
+	return status;
+}

@@ -260,12 +260,10 @@ unsigned rw_foreign_depth(void);
  * deferred call, which was a preemption point). */
 #define RW_CALLBACK_MAX_CLEANUPS 8
 typedef struct rw_callback {
-	/* Private: set by rw_callback_enter. */
-	unsigned m, task, ncleanups, depth;
-	struct {
-		void (*fn)(void *);
-		void *arg;
-	} cleanups[RW_CALLBACK_MAX_CLEANUPS];
+	/* Private: set by rw_callback_enter. The cleanups live in racewire's
+	 * per-thread record, not here: an unwind (rw_checkpoint_restore)
+	 * runs them after this struct's frame is gone. */
+	unsigned m, task, depth;
 } rw_callback_t;
 
 int rw_callback_enter(rw_callback_t *cb);

@@ -23,15 +23,26 @@ static void pin(rw_task_t *t, uint32_t m)
 
 static void unpin(rw_task_t *t)
 {
-	if (t->pin_depth > 0 && --t->pin_depth == 0)
+	if (t && t->pin_depth > 0 && --t->pin_depth == 0)
 		atomic_store_explicit(&t->pinned_to, 0, memory_order_release);
 }
 
-static void run_cleanups(rw_callback_t *cb)
+/* The record of cb on the calling thread, innermost first, or NULL. */
+static struct rw__record *find(struct rw__m *m, const rw_callback_t *cb)
 {
-	while (cb->ncleanups > 0) {
-		cb->ncleanups--;
-		cb->cleanups[cb->ncleanups].fn(cb->cleanups[cb->ncleanups].arg);
+	for (unsigned i = m->nrecords; i-- > 0;)
+		if (m->records[i].kind == RW__REC_CALLBACK && m->records[i].cb == cb)
+			return &m->records[i];
+	return NULL;
+}
+
+/* Runs on a copy of the record, or on the record itself while it is still
+ * on the stack: a cleanup may push records of its own. */
+static void run_cleanups(struct rw__record *r)
+{
+	while (r->ncleanups > 0) {
+		r->ncleanups--;
+		r->cleanups[r->ncleanups].fn(r->cleanups[r->ncleanups].arg);
 	}
 }
 
@@ -46,15 +57,16 @@ int rw_callback_enter(rw_callback_t *cb)
 	int rc = rw__push_record(m, RW__REC_CALLBACK, cb, "rw_callback_enter");
 	if (rc)
 		return rc;
+	struct rw__record *r = &m->records[m->nrecords - 1];
+	r->task = m->task;
 	cb->m = m->id;
 	cb->task = m->task->id;
-	cb->ncleanups = 0;
 	cb->depth = m->nrecords;
 	/* Back in runtime code: the thread may be suspended again, as Go's
 	 * cgocallbackg calls osPreemptExtExit. */
 	if (m->ext_held) {
 		rw_ext_exit();
-		m->records[m->nrecords - 1].left_ext = 1;
+		r->left_ext = 1;
 	}
 	pin(m->task, m->id);
 	return 0;
@@ -62,23 +74,24 @@ int rw_callback_enter(rw_callback_t *cb)
 
 int rw_callback_defer(rw_callback_t *cb, void (*fn)(void *), void *arg)
 {
+	struct rw__m *m = rw__self();
 	if (!cb || !fn)
 		return rw__fail(RW_EINVAL, "rw_callback_defer: NULL %s", cb ? "fn" : "callback");
-	if (cb->ncleanups == RW_CALLBACK_MAX_CLEANUPS)
+	struct rw__record *r = find(m, cb);
+	if (!r)
+		return rw__fail(RW_EPERM, "rw_callback_defer on M%u: not inside that callback", m->id);
+	if (r->ncleanups == RW_CALLBACK_MAX_CLEANUPS)
 		return rw__fail(RW_ENOMEM, "rw_callback_defer: more than %d cleanups",
 		                RW_CALLBACK_MAX_CLEANUPS);
-	cb->cleanups[cb->ncleanups].fn = fn;
-	cb->cleanups[cb->ncleanups].arg = arg;
-	cb->ncleanups++;
+	r->cleanups[r->ncleanups++] = (struct rw__cleanup){fn, arg};
 	return 0;
 }
 
-void rw__callback_unwind(struct rw__m *m, rw_callback_t *cb, int left_ext)
+void rw__callback_unwind(struct rw__record *r)
 {
-	run_cleanups(cb);
-	if (m->task)
-		unpin(m->task);
-	if (left_ext && !m->ext_held)
+	run_cleanups(r);
+	unpin(r->task);
+	if (r->left_ext && !rw__m.ext_held)
 		rw_ext_enter();
 }
 
@@ -104,18 +117,6 @@ int rw_callback_exit(rw_callback_t *cb)
 	if (!cb)
 		return rw__fail(RW_EINVAL, "rw_callback_exit(NULL) on M%u", m->id);
 
-	if (!rw__g.opts.guard_callback) {
-		/* Unguarded: Go before issue 47441. Unpin first, then run the
-		 * cleanups, which may be preemption points, and check nothing. */
-		if (m->task)
-			unpin(m->task);
-		run_cleanups(cb);
-		m = rw__self();
-		if (m->nrecords && m->records[m->nrecords - 1].cb == cb)
-			m->nrecords--;
-		return 0;
-	}
-
 	/* The callback's record is on the stack of the thread it arrived
 	 * on. Not on top here: either the task moved (fatal: returning
 	 * would run foreign frames on another thread's stack) or there is
@@ -127,14 +128,27 @@ int rw_callback_exit(rw_callback_t *cb)
 		                m->nrecords ? "the innermost transition is not this callback"
 		                            : "no callback to leave");
 	}
-	run_cleanups(cb); /* still pinned */
+
+	if (!rw__g.opts.guard_callback) {
+		/* Unguarded: Go before issue 47441. Unpin first, then run the
+		 * cleanups, which may be preemption points, and check nothing. */
+		struct rw__record r = m->records[--m->nrecords];
+		unpin(r.task);
+		run_cleanups(&r);
+		return 0;
+	}
+
+	unsigned index = m->nrecords - 1;
+	run_cleanups(&m->records[index]); /* still pinned, record still pushed */
 	/* Ask again which thread this is: a cleanup may have switched
 	 * stacks (rw__self is out of line, so its answer is not cached). */
 	m = rw__self();
 	if (m->id != cb->m)
 		die_moved(m, cb);
-	int left_ext = m->records[m->nrecords - 1].left_ext;
-	m->nrecords--;
-	rw__callback_unwind(m, cb, left_ext);
+	if (m->nrecords != index + 1)
+		return rw__fail(RW_EPERM, "rw_callback_exit on M%u: a cleanup left a transition open",
+		                m->id);
+	struct rw__record r = m->records[--m->nrecords];
+	rw__callback_unwind(&r);
 	return 0;
 }

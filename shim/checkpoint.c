@@ -74,7 +74,7 @@ int rw_checkpoint_restore(const rw_checkpoint_t *cp)
 				rw_ext_exit();
 			m->acquire_owed = 1;
 		} else {
-			rw__callback_unwind(m, r.cb, 0);
+			rw__callback_unwind(&r);
 		}
 	}
 	pthread_sigmask(SIG_SETMASK, &cp->mask, NULL);

@@ -14,7 +14,8 @@
 /* In .bss, which rw_init registers with TSan. */
 char rw__foreign_sync;
 
-int rw__push_record(struct rw__m *m, enum rw__record_kind kind, rw_callback_t *cb, const char *what)
+int rw__push_record(struct rw__m *m, enum rw__record_kind kind, const rw_callback_t *cb,
+                    const char *what)
 {
 	if (m->nrecords == RW__MAX_RECORDS)
 		return rw__fail(RW_ENOMEM, "%s on M%u: more than %d nested transitions", what, m->id,

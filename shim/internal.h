@@ -61,10 +61,20 @@ struct rw_thread {
 
 /* An unwind record: a transition that an unwind would skip. */
 enum rw__record_kind { RW__REC_FOREIGN = 1, RW__REC_CALLBACK = 2 };
+/* Everything an unwind needs is copied here: by the time
+ * rw_checkpoint_restore pops a record, the frames that made it are gone,
+ * rw_callback_t included, so cb is compared, never dereferenced, there. */
+struct rw__cleanup {
+	void (*fn)(void *);
+	void *arg;
+};
 struct rw__record {
 	enum rw__record_kind kind;
-	rw_callback_t *cb;      /* RW__REC_CALLBACK */
-	int left_ext;           /* the callback left external code on entry */
+	const rw_callback_t *cb; /* RW__REC_CALLBACK: identity only */
+	int left_ext;            /* the callback left external code on entry */
+	rw_task_t *task;         /* the task the callback pinned */
+	unsigned ncleanups;
+	struct rw__cleanup cleanups[RW_CALLBACK_MAX_CLEANUPS];
 };
 #define RW__MAX_RECORDS 64
 
@@ -121,12 +131,13 @@ extern struct rw__global rw__g;
 struct rw__m *rw__self(void);
 
 /* Push an unwind record (foreign.c); RW_ENOMEM when too deep. */
-int rw__push_record(struct rw__m *m, enum rw__record_kind kind, rw_callback_t *cb,
+int rw__push_record(struct rw__m *m, enum rw__record_kind kind, const rw_callback_t *cb,
                     const char *what);
 
-/* End a callback's pinned window: run its remaining cleanups, last
- * registered first, then unpin its task (callback.c). */
-void rw__callback_unwind(struct rw__m *m, rw_callback_t *cb, int left_ext);
+/* End a callback's pinned window for a record already popped from the
+ * stack: run its cleanups, last registered first, unpin its task, and
+ * re-enter external code if the callback had left it (callback.c). */
+void rw__callback_unwind(struct rw__record *r);
 
 /* Forget the calling thread: it is detaching or exiting. */
 void rw__unregister(void);

@@ -88,6 +88,9 @@ MODEL_BENCH_BINS := $(patsubst bench/model/%.c,$(O)/bench/model/%,$(MODEL_BENCH)
 TEST_BINS := $(UNIT_BINS) $(INTEG_BINS) $(RUNNER_TEST_BINS) $(DIAG_TEST_BINS) $(MODEL_TEST_BINS)
 TOOLS := $(RUNNER_BIN) $(DIAG_BIN)
 
+# Keep intermediate objects: deleting them forces needless rebuilds.
+.SECONDARY:
+
 .PHONY: all deps lib tools tests build-tests test stress demo bench fuzz clean distclean
 all: lib tools tests $(BENCH_BINS) $(EXAMPLE_BINS) $(MODEL_EXAMPLE_BINS) $(MODEL_BENCH_BINS)
 lib: $(LIB)

@@ -7,6 +7,10 @@ out=${1:-build}
 bin=$out/bench/annotate
 
 "$bin"
+# The flight recorder notes every wire and unwire; what that costs:
+flight=$(mktemp)
+RACEWIRE_OPTIONS=flight=$flight "$bin" | sed -n 's/^wire+unwire *\([0-9.]*\) ns.*/wire+unwire with the flight recorder on: \1 ns/p'
+rm -f "$flight"
 
 if ! command -v valgrind >/dev/null 2>&1; then
 	echo "callgrind: valgrind not installed (make deps installs it); skipped"

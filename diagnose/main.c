@@ -1,6 +1,6 @@
 /* racewire-diagnose: reads a crash log and says which invariant broke.
  *
- *   racewire-diagnose [--oneline] [--json] [LOGFILE|-]
+ *   racewire-diagnose [--oneline] [--json] [--flight FILE] [LOGFILE|-]
  *
  * Exit status: 0 a signature was recognised, 1 none was, 2 usage or I/O
  * error. Inputs are gathered into struct inputs and each one is scanned by
@@ -16,16 +16,19 @@
 
 struct inputs {
   const char *log;       /* NULL or "-": stdin */
+  const char *flight;    /* a flight record, or NULL */
   enum rwd_format fmt;
 };
 
 static void usage(FILE *out) {
   fprintf(out,
-          "usage: " PROG " [--oneline] [--json] [LOGFILE|-]\n"
+          "usage: " PROG " [--oneline] [--json] [--flight FILE] [LOGFILE|-]\n"
           "  Reads a crash log (stdin when no file or '-') and names the invariant\n"
           "  that broke, where, why, and the fix.\n"
           "  --oneline  one-line verdict (for the stress runner)\n"
           "  --json     the verdict as one JSON object\n"
+          "  --flight FILE  also read a racewire flight record (RACEWIRE_OPTIONS=\n"
+          "             flight=FILE) and show the last events of every thread\n"
           "  -h, --help this text\n"
           "exit status: 0 recognised, 1 not recognised, 2 usage or I/O error\n");
 }
@@ -44,6 +47,12 @@ static int parse_args(int argc, char **argv, struct inputs *in) {
         in->fmt = RWD_FMT_ONELINE;
       } else if (strcmp(a, "--json") == 0) {
         in->fmt = RWD_FMT_JSON;
+      } else if (strcmp(a, "--flight") == 0) {
+        if (i + 1 == argc) {
+          fprintf(stderr, PROG ": --flight needs a file\n");
+          return 2;
+        }
+        in->flight = argv[++i];
       } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
         usage(stdout);
         exit(0);
@@ -88,7 +97,27 @@ int main(int argc, char **argv) {
   }
   src.close(&src);
   rwd_classify(&scan->f, v);
+  struct rwd_flight *fl = NULL;
+  if (in.flight) {
+    char err[512];
+    fl = malloc(sizeof *fl);
+    if (!fl || rwd_flight_read(in.flight, fl, err, sizeof err) < 0) {
+      fprintf(stderr, PROG ": %s\n", fl ? err : "out of memory");
+      return 2;
+    }
+  }
+  /* With a flight record, JSON output is one object holding both. */
+  if (fl && in.fmt == RWD_FMT_JSON) fputs("{\"diagnosis\": ", stdout);
   rwd_render(stdout, in.fmt, &scan->f, v);
+  /* --oneline stays one line (the stress runner reads it): the record
+   * is only checked there, and shown in the other formats. */
+  if (fl && in.fmt != RWD_FMT_ONELINE) {
+    if (in.fmt == RWD_FMT_JSON) fputs(", \"flight\": ", stdout);
+    else fputc('\n', stdout);
+    rwd_flight_render(stdout, in.fmt, fl, in.flight);
+    if (in.fmt == RWD_FMT_JSON) fputs("}\n", stdout);
+  }
+  free(fl);
   rc = v->sig ? 0 : 1;
   if (fflush(stdout) != 0) {
     fprintf(stderr, PROG ": cannot write the verdict: %s\n", strerror(errno));

@@ -234,6 +234,29 @@ extern const struct rwd_seed rwd_seeds[RWD_SEEDS];
 void rwd_classify(const struct rwd_facts *f, rwd_verdict *v);
 
 enum rwd_format { RWD_FMT_TEXT, RWD_FMT_ONELINE, RWD_FMT_JSON };
+
+/* flight.c: a racewire flight record (racewire/flight.h), read
+ * defensively and merged into one timeline. */
+enum {
+  RWD_FLIGHT_PER_RING = 64,  /* newest events kept per thread */
+  RWD_FLIGHT_MAX = 4096,     /* events kept in all */
+  RWD_FLIGHT_SHOWN = 40      /* events printed */
+};
+struct rwd_flight_event {
+  unsigned long long ns;     /* since the record began */
+  unsigned m, kind, proc, task;
+  unsigned long long pc, arg;
+};
+struct rwd_flight {
+  unsigned pid, threads, lost_threads, n, torn, dropped;
+  int truncated;
+  struct rwd_flight_event ev[RWD_FLIGHT_MAX];
+};
+/* Returns 0, or -1 with a message naming the file and what is wrong.
+ * Rendering is for RWD_FMT_TEXT and RWD_FMT_JSON. */
+int rwd_flight_read(const char *path, struct rwd_flight *fl, char *err, size_t errlen);
+void rwd_flight_render(FILE *out, enum rwd_format fmt, const struct rwd_flight *fl,
+                       const char *path);
 void rwd_render(FILE *out, enum rwd_format fmt, const struct rwd_facts *f,
                 const rwd_verdict *v);
 

@@ -108,6 +108,11 @@ typedef struct rw_options {
 	int verbosity;           /* 0 quiet, 1 (default) misuse messages on
 	                          * stderr as well as in rw_last_error, 2 trace */
 	int symbolize;           /* 1 (default): DWARF file:line in reports */
+	/* A flight record (racewire/flight.h): recent events per thread in
+	 * this file, readable after a crash with racewire-diagnose --flight.
+	 * Empty (default): off. flight_events is the ring size per thread. */
+	char flight[256];
+	int flight_events;       /* default 256 */
 	rw_symbolize_fn symbolizer; /* optional managed-PC hook; API only */
 	void *symbolizer_arg;
 } rw_options_t;

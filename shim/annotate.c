@@ -120,6 +120,7 @@ void rw__slow(enum rw__op op, const void *addr, uintptr_t a, uintptr_t b)
 		return;
 	}
 	atomic_fetch_add_explicit(&rw__g.violations, 1, memory_order_relaxed);
+	rw__flight_note(RW_FL_VIOLATION, m->last, (uintptr_t)__builtin_return_address(0), op);
 	switch (rw__g.opts.policy) {
 	case RW_POLICY_DROP:
 		atomic_fetch_add_explicit(&rw__g.dropped, 1, memory_order_relaxed);

@@ -43,6 +43,7 @@ int rw_thread_attach(rw_attach_t *a, int (*setup)(void *arg), void *arg)
 		return rw__fail(rc, "rw_thread_attach: the runtime's setup failed (%d)", rc);
 	}
 	m->attached = 1; /* last: everything above is in place */
+	rw__flight_note(RW_FL_ATTACH, m->wired, (uintptr_t)__builtin_return_address(0), 0);
 	a->attached = 1;
 	if (guarded)
 		pthread_sigmask(SIG_SETMASK, &a->saved_mask, NULL);
@@ -72,6 +73,7 @@ int rw_thread_detach(rw_attach_t *a, void (*teardown)(void *arg), void *arg)
 		m->attached = 0;
 	}
 	a->attached = 0;
+	rw__flight_note(RW_FL_DETACH, NULL, (uintptr_t)__builtin_return_address(0), 0);
 	rw__unregister();
 	/* The mask the thread had before it ever called in. */
 	pthread_sigmask(SIG_SETMASK, &a->saved_mask, NULL);

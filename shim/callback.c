@@ -69,6 +69,7 @@ int rw_callback_enter(rw_callback_t *cb)
 		r->left_ext = 1;
 	}
 	pin(m->task, m->id);
+	rw__flight_note(RW_FL_CALLBACK_ENTER, m->wired, (uintptr_t)__builtin_return_address(0), 0);
 	return 0;
 }
 
@@ -97,6 +98,7 @@ void rw__callback_unwind(struct rw__record *r)
 
 static _Noreturn void die_moved(struct rw__m *m, rw_callback_t *cb)
 {
+	rw__flight_note(RW_FL_VIOLATION, m->wired, (uintptr_t)__builtin_return_address(0), cb->m);
 	char head[128], detail[160];
 	snprintf(head, sizeof head, "task T%u moved from M%u to M%u during callback", cb->task,
 	         cb->m, m->id);
@@ -150,5 +152,6 @@ int rw_callback_exit(rw_callback_t *cb)
 		                m->id);
 	struct rw__record r = m->records[--m->nrecords];
 	rw__callback_unwind(&r);
+	rw__flight_note(RW_FL_CALLBACK_EXIT, m->wired, (uintptr_t)__builtin_return_address(0), 0);
 	return 0;
 }

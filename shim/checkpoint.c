@@ -64,6 +64,8 @@ int rw_checkpoint_restore(const rw_checkpoint_t *cp)
 	if (!rw__g.opts.guard_unwind)
 		return 0; /* unguarded: whatever the skipped frames left stays */
 
+	rw__flight_note(RW_FL_RESTORE, m->wired, (uintptr_t)__builtin_return_address(0),
+	                (uint64_t)(rw__hot.depth - cp->func_depth));
 	pop_frames(m, cp->func_depth);
 	while (m->nrecords > cp->records) {
 		struct rw__record r = m->records[--m->nrecords];

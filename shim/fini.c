@@ -24,6 +24,7 @@ _Noreturn void rw_fini(void)
 	if (!rw__is_inited())
 		exit(0);
 	struct rw__m *m = rw__self();
+	rw__flight_note(RW_FL_FINALIZE, m->wired, (uintptr_t)__builtin_return_address(0), 0);
 
 	/* Give up the context, then enter external code: a suspender that
 	 * holds this thread's word is waited out, and none can take it

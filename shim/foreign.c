@@ -37,6 +37,7 @@ int rw_foreign_enter(rw_proc_t **released)
 		return rc;
 	rw_release_merge(&rw__foreign_sync);
 	rw_proc_t *p = m->wired;
+	rw__flight_note(RW_FL_FOREIGN_ENTER, p, (uintptr_t)__builtin_return_address(0), 0);
 	rw_proc_unwire(p);
 	rw_ext_enter();
 	*released = p;
@@ -61,6 +62,8 @@ int rw_foreign_exit(void)
 	}
 	m->acquire_owed = 1;
 	rw__refresh_hot(m); /* fires now if a context is already wired */
+	rw__flight_note(RW_FL_FOREIGN_EXIT, m->wired, (uintptr_t)__builtin_return_address(0),
+	                m->acquire_owed);
 	return 0;
 }
 

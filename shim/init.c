@@ -13,7 +13,7 @@
 struct rw__global rw__g = {
 	.opts = {.policy = RW_POLICY_ABORT, .guard_wiring = 1, .guard_foreign = 1,
 	         .guard_callback = 1, .guard_signals = 1, .guard_unwind = 1, .guard_suspend = 1,
-	         .verbosity = 1, .symbolize = 1},
+	         .verbosity = 1, .symbolize = 1, .flight_events = 256},
 	.fallback_lock = PTHREAD_MUTEX_INITIALIZER,
 	.registry_lock = PTHREAD_MUTEX_INITIALIZER,
 };
@@ -64,6 +64,13 @@ int rw_init(const rw_options_t *opts, rw_task_t **main_task, rw_proc_t **main_pr
 		}
 	}
 	rw__g.opts = o;
+	if (o.flight[0]) {
+		int rc = rw__flight_open(o.flight, (unsigned)o.flight_events);
+		if (rc < 0) {
+			atomic_store(&rw__g.inited, 0);
+			return rc;
+		}
+	}
 
 	/* A PIE executable's globals lie far above TSan's application range;
 	 * the first annotation of one would fault. Refuse now, clearly. */

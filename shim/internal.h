@@ -5,6 +5,7 @@
 #define RACEWIRE_SHIM_INTERNAL_H
 
 #include <racewire.h>
+#include <racewire/flight.h>
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -98,6 +99,8 @@ struct rw__m {
 	volatile sig_atomic_t attached;
 	unsigned nrecords;
 	struct rw__record records[RW__MAX_RECORDS];
+	struct rw_flight_ring *flight_ring; /* its flight-record ring */
+	int flight_lost;   /* no ring was left for it */
 	char err[320];     /* rw_last_error */
 };
 
@@ -196,6 +199,11 @@ int rw__heap_check(const struct rw__heap_layout *l, uintptr_t addr, size_t size,
 /* Where a registration of [addr, addr+size) really ends: rounded up to
  * TSan's meta-shadow step (see heap.c). heap_end holds such values. */
 uintptr_t rw__heap_registered_end(uintptr_t addr, size_t size);
+
+/* The flight recorder (flight.c): open the record, note an event on the
+ * calling thread's ring. Noting does nothing while no record is open. */
+int rw__flight_open(const char *path, unsigned nevents);
+void rw__flight_note(enum rw_flight_kind kind, const rw_proc_t *p, uintptr_t pc, uint64_t arg);
 
 /* The TSan callback (tsan_glue/callback.c). */
 void rw__tsan_callback(uintptr_t cmd, void *ctx);

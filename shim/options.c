@@ -24,6 +24,7 @@ void rw_options_default(rw_options_t *opts)
 	opts->guard_suspend = 1;
 	opts->verbosity = 1;
 	opts->symbolize = 1;
+	opts->flight_events = 256;
 }
 
 static const char *const policy_names[] = {
@@ -34,7 +35,7 @@ static const char *const policy_names[] = {
 
 #define KNOWN_OPTIONS                                                              \
 	"policy, guard_wiring, guard_foreign, guard_callback, guard_signals, guard_unwind, " \
-	"guard_suspend, guards, verbosity, symbolize"
+	"guard_suspend, guards, verbosity, symbolize, flight, flight_events"
 
 static int parse_int(const char *key, const char *value, int lo, int hi, int *out,
                      char *err, size_t errlen)
@@ -85,6 +86,17 @@ static int apply_item(rw_options_t *o, const char *key, const char *value,
 		return parse_int(key, value, 0, 2, &o->verbosity, err, errlen);
 	if (strcmp(key, "symbolize") == 0)
 		return parse_int(key, value, 0, 1, &o->symbolize, err, errlen);
+	if (strcmp(key, "flight_events") == 0)
+		return parse_int(key, value, 16, 1 << 20, &o->flight_events, err, errlen);
+	if (strcmp(key, "flight") == 0) {
+		if (strlen(value) >= sizeof o->flight) {
+			snprintf(err, errlen, "option flight: the path is longer than %zu bytes",
+			         sizeof o->flight - 1);
+			return RW_EINVAL;
+		}
+		strcpy(o->flight, value);
+		return 0;
+	}
 	snprintf(err, errlen, "unknown option '%s'; known options: " KNOWN_OPTIONS, key);
 	return RW_EINVAL;
 }
@@ -109,7 +121,7 @@ int rw_options_parse(rw_options_t *opts, const char *text, char *err, size_t err
 		if (*p == '\0')
 			break;
 		size_t len = strcspn(p, ":, \t\n");
-		char item[128];
+		char item[320];
 		if (len >= sizeof item) {
 			snprintf(err, errlen, "option item too long: '%.32s...'", p);
 			return RW_EINVAL;

@@ -91,6 +91,7 @@ int rw_proc_wire(rw_proc_t *p)
 	m->wired = p;
 	m->last = p;
 	rw__hot.tsan_proc = p->tsan_proc;
+	rw__flight_note(RW_FL_WIRE, p, 0, 0);
 	rw__refresh_hot(m);
 	return 0;
 }
@@ -113,6 +114,7 @@ int rw_proc_unwire(rw_proc_t *p)
 	 * live ThreadState: exactly Go's m.p left pointing at a P that sysmon
 	 * handed to another M (seed 001). Reproducers use this. */
 	m->wired = NULL;
+	rw__flight_note(RW_FL_UNWIRE, p, 0, 0);
 	atomic_store_explicit(&p->prev_owner, m->id, memory_order_relaxed);
 	atomic_store_explicit(&p->owner, 0, memory_order_release);
 	return 0;

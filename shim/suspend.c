@@ -67,9 +67,12 @@ int rw_suspend_begin(rw_thread_t *t)
 		return 0;
 	uint32_t expect = RW__EXT_FREE;
 	if (atomic_compare_exchange_strong_explicit(&t->ext, &expect, RW__EXT_SUSPENDER,
-	                                            memory_order_acquire, memory_order_relaxed))
+	                                            memory_order_acquire, memory_order_relaxed)) {
+		rw__flight_note(RW_FL_SUSPEND, NULL, 0, t->id);
 		return 0;
+	}
 	/* Not an error worth a message: skipping is the protocol. */
+	rw__flight_note(RW_FL_SUSPEND_SKIP, NULL, 0, t->id);
 	return RW_EBUSY;
 }
 

@@ -95,6 +95,7 @@ int rw_task_switch(rw_task_t *t)
 		old->depth = rw__hot.depth;
 	rw__hot.depth = t ? t->depth : 0;
 	m->task = t;
+	rw__flight_note(RW_FL_TASK_SWITCH, m->wired, 0, 0);
 	rw__refresh_hot(m);
 	/* Released after this thread stopped pointing at it, so the next
 	 * thread to take the task sees all it did (the acquire above). */

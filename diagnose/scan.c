@@ -128,8 +128,14 @@ static void single_line(struct rwd_scan *s, const struct rwd_line *ln) {
     if (!f->segv.no) rwd_quote_set(&f->segv, ln);
     f->nsegv++;
   }
+  /* The stress runner's trailer: a release-runtime SEGV inside TSan is
+   * silent (Go mode installs no handler), so "signal=11" there may be the
+   * only trace of it in the log. */
+  const char *trailer_sig = rwd_starts(t, "==== racewire-stress: run ") ? strstr(t, " signal=") : NULL;
+  int trailer_segv = trailer_sig && (strncmp(trailer_sig, " signal=11 ", 11) == 0 ||
+                                     strncmp(trailer_sig, " signal=7 ", 10) == 0);
   if (strstr(t, "Segmentation fault") || strstr(t, "SIGSEGV") ||
-      strstr(t, "segmentation violation") || strstr(t, "signal 11")) {
+      strstr(t, "segmentation violation") || strstr(t, "signal 11") || trailer_segv) {
     if (!f->segfault.no) rwd_quote_set(&f->segfault, ln);
     f->nsegv++;
   }

@@ -150,6 +150,21 @@ Test(real, release_shared_proc_segv) {
   check_corpus("real-release-shared-proc-segv.log", "tsan-segv", "001",
                "Segmentation fault", "likely 001");
 }
+/* Logs of racewire's own seed-001 reproducer (tests/progs/stale_proc) as
+ * the stress runner keeps them: guarded, unguarded on the debug runtime,
+ * and unguarded on the release runtime, whose SEGV prints nothing at all. */
+Test(real, stale_proc_guarded_fatal) {
+  check_corpus("real-rw-stale-proc-fatal.log", "rw-fatal-no-proc", "001",
+               "rw_malloc(0xc000200000) on M2", "P1, now wired to M3 (previous owner M2)");
+}
+Test(real, stale_proc_unguarded_debug_check) {
+  check_corpus("real-debug-stale-proc-unguarded.log", "tsan-proc-misuse", "001",
+               "((idx)) != ((0))", "tsan_dense_alloc.h:82");
+}
+Test(real, stale_proc_unguarded_release_silent_segv) {
+  check_corpus("real-release-stale-proc-unguarded.log", "tsan-segv", "001", "signal=11",
+               "TSAN=debug");
+}
 Test(real, release_nil_proc_segv) {
   check_corpus("real-release-nil-proc-segv.log", "tsan-segv", "001", "TSAN=debug", NULL);
 }

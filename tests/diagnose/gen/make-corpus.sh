@@ -65,11 +65,9 @@ capture real-release-pie-alloc 'failed to allocate' ./pie-release || rc=1
 # Go mode never reports ignores left enabled (that report is !SANITIZER_GO):
 # the run exits 0 with no output; kept to show the diagnoser's verdict on it.
 capture real-debug-ignore-leak "" ./ignore-leak-debug || rc=1
-exit $rc
-
 # Logs of racewire's own seed-001 reproducer, as the stress runner keeps
 # them (needs `make build-tests` first; O defaults to build).
-O=${O:-build}
+O=${O:-$root/build}
 stress=$O/bin/racewire-stress
 if [ -x "$stress" ] && [ -x "$O/progs/release/stale_proc" ]; then
   tmp=$(mktemp -d)
@@ -78,8 +76,9 @@ if [ -x "$stress" ] && [ -x "$O/progs/release/stale_proc" ]; then
     -- "$O/progs/debug/stale_proc" syncs >/dev/null 2>&1
   RACEWIRE_OPTIONS=guard_wiring=0 "$stress" --count 8 --failfast --no-diagnose --out "$tmp/r" \
     -- "$O/progs/release/stale_proc" blocks >/dev/null 2>&1
-  cp "$tmp"/g/run-*-racewire.log "$CORPUS/real-rw-stale-proc-fatal.log"
-  cp "$(ls "$tmp"/d/run-*-tsan_check.log | head -n 1)" "$CORPUS/real-debug-stale-proc-unguarded.log"
-  cp "$(ls "$tmp"/r/run-*-signal.log | head -n 1)" "$CORPUS/real-release-stale-proc-unguarded.log"
+  cp "$tmp"/g/run-*-racewire.log "$out/real-rw-stale-proc-fatal.log"
+  cp "$(ls "$tmp"/d/run-*-tsan_check.log | head -n 1)" "$out/real-debug-stale-proc-unguarded.log"
+  cp "$(ls "$tmp"/r/run-*-signal.log | head -n 1)" "$out/real-release-stale-proc-unguarded.log"
   rm -rf "$tmp"
 fi
+exit $rc

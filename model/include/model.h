@@ -1,0 +1,238 @@
+/*
+ * model.h - the public API of racewire's model M:N runtime.
+ *
+ * A compact Go-like runtime: tasks (G) with their own stacks, switched in
+ * user space, run by OS threads (M) that hold processors (P). It exists to
+ * show, in real code, where each racewire call goes and why; see
+ * docs/integration-guide.md for the walk-through.
+ *
+ * Built twice (Makefile): with racewire (libmodel.a) and with -DMODEL_NORACE
+ * (libmodel_norace.a): no racewire, no TSan; every MD_ annotation macro
+ * below compiles to nothing, as a compiler would emit no race
+ * instrumentation without -race.
+ *
+ * Rules for programs on the runtime, as for Go code:
+ *  - Shared memory that the race detector should watch lives in the managed
+ *    heap (md_alloc) or in globals. Never annotate stack memory (TSan does
+ *    not shadow task or C stacks: annotating it faults inside TSan).
+ *  - Synchronization objects (md_mutex_t, md_wg_t, md_once_t, words used
+ *    with md_atomic_*) live in the heap or in globals for the same reason.
+ *  - A task must not block its thread in C without md_cgocall (that is
+ *    what md_cgocall is for).
+ */
+#ifndef MODEL_H
+#define MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef MODEL_NORACE
+#include <racewire.h>
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Configuration ------------------------------------------------------- */
+
+typedef struct md_config {
+	int nprocs;            /* processors (GOMAXPROCS); <= 0: env MD_PROCS,
+	                        * else the number of CPUs */
+	size_t stack_size;     /* task stack size; 0: 256 KiB (+1 guard page) */
+	int async_preempt;     /* 1 (default): the monitor preempts long-running
+	                        * tasks by suspending their thread; 0: only at
+	                        * safe points (env MD_ASYNCPREEMPT=0) */
+	unsigned preempt_us;   /* time slice before preemption; 0: 10000 */
+	unsigned retake_us;    /* foreign call age before its P is retaken;
+	                        * 0: 20 (the monitor's first tick, as sysmon) */
+	/* Pre-fix orderings for the reproducers (env MD_UNGUARDED, a list
+	 * separated by ',': "foreign", "callback"). Never in production. */
+	int unguarded_foreign;  /* md_cgocall acquires (rw_foreign_exit) right
+	                         * after the C call, before taking a P back:
+	                         * Go before the fix of issue 27660 (seed 001) */
+	int unguarded_callback; /* a callback's cleanup is a preemption point
+	                         * run after the unpin: Go before the fix of
+	                         * issue 47441 (seed 002). Effective as a bug
+	                         * only with RACEWIRE_OPTIONS=guard_callback=0 */
+} md_config_t;
+
+/* Defaults, then the environment (MD_PROCS, MD_UNGUARDED, MD_ASYNCPREEMPT). */
+void md_config_default(md_config_t *cfg);
+
+/* Start the runtime on the calling thread: racewire, the heap, nprocs P's.
+ * Call once per process, before anything else. nprocs <= 0: MD_PROCS or
+ * the CPU count. md_init_config takes a full configuration (NULL: the
+ * defaults and the environment). */
+void md_init(int nprocs);
+void md_init_config(const md_config_t *cfg);
+
+/* Run fn(arg) as the main task and return when it returns (other tasks may
+ * still be running; the runtime stays up). For tests. */
+void md_run(void (*fn)(void *), void *arg);
+
+/* Run fn(arg) as the main task, then exit like Go's runtime.main: through
+ * md_exit(0). */
+_Noreturn void md_main(void (*fn)(void *), void *arg);
+
+/* Exit the process. Status 0 goes through racewire's rw_fini (TSan's
+ * summary, exit status 66 after a race), as Go's racefini; a nonzero
+ * status exits with it at once, as Go's os.Exit in race mode. */
+_Noreturn void md_exit(int status);
+
+/* ---- Tasks ---------------------------------------------------------------- */
+
+/* Start fn(arg) as a new task; it happens-after everything the caller did
+ * so far. Callable only from a task. */
+void md_go(void (*fn)(void *), void *arg);
+
+/* Give the processor to another task (Go's runtime.Gosched). */
+void md_yield(void);
+
+/* A safe point: yield if the monitor asked this task to (Go's
+ * compiler-inserted stack-check preemption). Cheap when not asked. */
+void md_safepoint(void);
+
+/* The current task's id (1 is the main task), or 0 outside any task. */
+unsigned md_task_id(void);
+/* The current processor's index, or -1. */
+int md_proc_id(void);
+/* The current thread's runtime M number (0 is the initial thread). */
+unsigned md_thread_id(void);
+int md_nprocs(void);
+
+/* Code in functions marked MD_ASYNC_SAFE may be preempted asynchronously
+ * (by suspension) at any instruction: the stand-in for the safe-point
+ * tables a compiler emits for managed code. Only pure task code belongs
+ * there: no libc calls that keep per-thread state (malloc, stdio), since
+ * the task may resume on another thread. Annotations (MD_READ, ...) are
+ * safe: they are marked no-preempt for their duration. */
+#define MD_ASYNC_SAFE __attribute__((section("md_async_text"), noinline))
+
+/* Sleep the task (not the thread) for at least us microseconds. */
+void md_sleep_us(unsigned us);
+
+typedef struct md_stats {
+	uint64_t tasks_started, tasks_ended;
+	uint64_t stolen;          /* tasks run by a P other than the one they
+	                           * were queued on (work stealing) */
+	uint64_t retakes;         /* P's retaken from foreign calls */
+	uint64_t preempt_requests;/* safe-point preemption requests */
+	uint64_t async_preempts;  /* tasks preempted by suspension */
+	uint64_t suspend_skipped; /* rw_suspend_begin said RW_EBUSY */
+	uint64_t threads;         /* M's created */
+	uint64_t attaches;        /* foreign threads attached */
+} md_stats_t;
+void md_get_stats(md_stats_t *out);
+
+/* ---- Foreign calls and callbacks ----------------------------------------- */
+
+/* Call fn(arg), C code that may block or call back, without holding the
+ * processor: while it runs, the monitor may hand the P to another thread
+ * (Go's cgocall / entersyscall / exitsyscall). Returns fn's result. */
+long md_cgocall(long (*fn)(void *), void *arg);
+
+/* Call back into the runtime from C: fn(arg) runs as a task. From a thread
+ * inside md_cgocall it is the calling task, pinned to the thread; from a
+ * thread C created it is a fresh task on a thread attached for the
+ * duration (Go's needm/dropm). Returns fn's result. */
+long md_callback(long (*fn)(void *), void *arg);
+
+/* In a callback: register fn(arg) to run when the callback returns, still
+ * pinned to its thread (Go's deferred calls in cgocallbackg1). */
+void md_callback_defer(void (*fn)(void *), void *arg);
+
+/* ---- Panic and recover --------------------------------------------------- */
+
+/* Run fn(arg); if it (or anything it calls, through C frames and
+ * callbacks) panics, return 1 with the panic value in *value; else 0. */
+int md_try(void (*fn)(void *), void *arg, void **value);
+
+/* Unwind to the innermost md_try of the current task. With none, print
+ * "panic: ..." and exit 2, as Go. */
+_Noreturn void md_panic(void *value);
+
+/* ---- Heap ----------------------------------------------------------------- */
+
+#define MD_HEAP_BASE ((uintptr_t)0xc000000000ull)
+
+void *md_alloc(size_t size);   /* zeroed, 16-byte aligned, never NULL */
+void md_free(void *p);
+
+/* ---- Synchronization ----------------------------------------------------- */
+
+typedef struct md_chan md_chan_t;
+/* A channel of elements of elem_size bytes; cap 0 is unbuffered. */
+md_chan_t *md_chan_make(size_t elem_size, size_t cap);
+void md_chan_send(md_chan_t *c, const void *elem);
+/* 1 and *elem filled; 0 if closed and drained (*elem zeroed). */
+int md_chan_recv(md_chan_t *c, void *elem);
+void md_chan_close(md_chan_t *c);   /* panics on a closed channel */
+size_t md_chan_len(md_chan_t *c);
+
+typedef struct md_mutex {
+	uint32_t state;   /* private */
+	uint32_t lock;    /* private: waiter-list lock */
+	void *waiters;    /* private */
+} md_mutex_t;
+#define MD_MUTEX_INIT {0, 0, 0}
+void md_mutex_lock(md_mutex_t *m);
+void md_mutex_unlock(md_mutex_t *m);
+
+typedef struct md_wg {
+	int64_t count;    /* private */
+	uint32_t lock;    /* private */
+	void *waiters;    /* private */
+} md_wg_t;
+#define MD_WG_INIT {0, 0, 0}
+void md_wg_add(md_wg_t *wg, int64_t delta);
+void md_wg_done(md_wg_t *wg);
+void md_wg_wait(md_wg_t *wg);
+
+typedef struct md_once {
+	uint32_t done;    /* private */
+	md_mutex_t m;     /* private */
+} md_once_t;
+#define MD_ONCE_INIT {0, MD_MUTEX_INIT}
+void md_once_do(md_once_t *o, void (*fn)(void *), void *arg);
+
+/* Atomics with Go's sync/atomic race semantics: loads acquire, stores
+ * release, read-modify-writes do both, on the word's address. */
+int64_t md_atomic_load64(const int64_t *p);
+void md_atomic_store64(int64_t *p, int64_t v);
+int64_t md_atomic_add64(int64_t *p, int64_t delta);   /* the new value */
+int md_atomic_cas64(int64_t *p, int64_t old, int64_t new_);
+int64_t md_atomic_swap64(int64_t *p, int64_t v);
+
+/* ---- Instrumentation: what a compiler would emit ---------------------------
+ *
+ * MD_FUNC_ENTER()/MD_FUNC_EXIT() bracket an instrumented function (Go's
+ * racefuncenter/racefuncexit): reports then name it with file:line. They
+ * must pair on every path, except across md_panic (md_try repairs it).
+ * MD_READ(p)/MD_WRITE(p) annotate an access to a heap or global address.
+ * The no-preempt counter makes each annotation atomic with respect to
+ * asynchronous preemption, so a task never resumes on another thread in
+ * the middle of one. */
+#ifdef MODEL_NORACE
+#define MD_FUNC_ENTER() ((void)0)
+#define MD_FUNC_EXIT() ((void)0)
+#define MD_READ(p) ((void)(p))
+#define MD_WRITE(p) ((void)(p))
+#define MD_READ_RANGE(p, n) ((void)(p), (void)(n))
+#define MD_WRITE_RANGE(p, n) ((void)(p), (void)(n))
+#else
+extern _Thread_local int md__nopreempt __attribute__((tls_model("initial-exec")));
+#define MD__NP(stmt) do { md__nopreempt++; stmt; md__nopreempt--; } while (0)
+#define MD_FUNC_ENTER() MD__NP(rw_func_enter(RW_CALLER_PC()))
+#define MD_FUNC_EXIT() MD__NP(rw_func_exit())
+#define MD_READ(p) MD__NP(rw_read((const void *)(p), RW_PC()))
+#define MD_WRITE(p) MD__NP(rw_write((const void *)(p), RW_PC()))
+#define MD_READ_RANGE(p, n) MD__NP(rw_read_range((const void *)(p), (n), RW_PC()))
+#define MD_WRITE_RANGE(p, n) MD__NP(rw_write_range((const void *)(p), (n), RW_PC()))
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MODEL_H */

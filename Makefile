@@ -57,6 +57,8 @@ MODEL_TESTS     := $(wildcard tests/model/test_*.c)
 MODEL_PROGS     := $(wildcard tests/model/progs/*.c)
 MODEL_EXAMPLES  := $(wildcard model/examples/*.c)
 MODEL_BENCH     := $(wildcard bench/model/*.c)
+REPRO_SRCS      := $(wildcard stress/repro/*.c)
+FIDELITY_SRCS   := $(wildcard tests/fidelity/*.c)
 EXAMPLE_SRCS    := $(wildcard examples/*.c)
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
@@ -82,6 +84,9 @@ MODEL_TEST_BINS := $(patsubst tests/model/%.c,$(O)/tests/model/%,$(MODEL_TESTS))
 MODEL_PROG_BINS := $(patsubst tests/model/progs/%.c,$(O)/progs/release/model_%,$(MODEL_PROGS)) \
                    $(patsubst tests/model/progs/%.c,$(O)/progs/debug/model_%,$(MODEL_PROGS))
 MODEL_EXAMPLE_BINS := $(patsubst model/examples/%.c,$(O)/model/examples/%,$(MODEL_EXAMPLES))
+REPRO_BINS := $(patsubst stress/repro/%.c,$(O)/stress/release/%,$(REPRO_SRCS)) \
+              $(patsubst stress/repro/%.c,$(O)/stress/debug/%,$(REPRO_SRCS))
+FIDELITY_BINS := $(if $(FIDELITY_SRCS),$(O)/progs/release/fidelity $(O)/progs/debug/fidelity)
 MODEL_BENCH_BINS := $(patsubst bench/model/%.c,$(O)/bench/model/%,$(MODEL_BENCH)) \
                     $(patsubst bench/model/%.c,$(O)/bench/model/%_norace,$(MODEL_BENCH))
 
@@ -96,7 +101,7 @@ all: lib tools tests $(BENCH_BINS) $(EXAMPLE_BINS) $(MODEL_EXAMPLE_BINS) $(MODEL
 lib: $(LIB)
 tools: $(TOOLS)
 tests build-tests: $(TEST_BINS) $(PROG_BINS) $(PROG_DEBUG_BINS) $(RUNNER_HELPER_BINS) $(TOOLS) \
-	$(EXAMPLE_BINS) $(MODEL_PROG_BINS) $(MODEL_EXAMPLE_BINS)
+	$(EXAMPLE_BINS) $(MODEL_PROG_BINS) $(MODEL_EXAMPLE_BINS) $(REPRO_BINS) $(FIDELITY_BINS)
 
 # ---- Set-up ------------------------------------------------------------------
 # deps is idempotent and quiet when all is present; the README's commands run
@@ -194,6 +199,25 @@ $(O)/bench/model/%_norace: $(O)/obj-norace/bench/model/%.o $(MODEL_NORACE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(RW_LDFLAGS) -o $@ $^ -lpthread
 
+# ---- The race-detection fidelity suite: every tests/fidelity/*.c in one
+# program per runtime; tests/model/test_fidelity.c runs each case.
+$(O)/obj/tests/fidelity/%.o: RW_CFLAGS += $(MODEL_CFLAGS)
+$(O)/progs/release/fidelity: $(call obj,$(FIDELITY_SRCS)) $(MODEL_LIB) $(LIB) $(TSAN_RELEASE_OBJ)
+	@mkdir -p $(@D)
+	$(call link_model,$(TSAN_RELEASE_OBJ))
+$(O)/progs/debug/fidelity: $(call obj,$(FIDELITY_SRCS)) $(MODEL_LIB) $(LIB) $(TSAN_DEBUG_OBJ)
+	@mkdir -p $(@D)
+	$(call link_model,$(TSAN_DEBUG_OBJ))
+
+# ---- Stress reproducers (stress/repro/): one per seed, both runtimes ---------
+$(O)/obj/stress/repro/%.o: RW_CFLAGS += $(MODEL_CFLAGS)
+$(O)/stress/release/%: $(O)/obj/stress/repro/%.o $(MODEL_LIB) $(LIB) $(TSAN_RELEASE_OBJ)
+	@mkdir -p $(@D)
+	$(call link_model,$(TSAN_RELEASE_OBJ))
+$(O)/stress/debug/%: $(O)/obj/stress/repro/%.o $(MODEL_LIB) $(LIB) $(TSAN_DEBUG_OBJ)
+	@mkdir -p $(@D)
+	$(call link_model,$(TSAN_DEBUG_OBJ))
+
 # ---- Stress runner and diagnoser (plain C tools, no TSan) --------------------
 $(O)/bin/racewire-stress: $(call obj,$(RUNNER_SRCS))
 	@mkdir -p $(@D)
@@ -238,6 +262,13 @@ test:
 	@$(MAKE) --no-print-directory build-tests
 	@bash tests/run.sh $(O)
 
+# The main job: every reproducer, guarded and unguarded, and one table.
+# STRESS_BUDGET=seconds per guarded job (default 15), STRESS_UNGUARDED=runs.
+stress:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory $(TOOLS) $(REPRO_BINS) $(PROG_BINS) $(PROG_DEBUG_BINS)
+	@bash stress/main.sh $(O)
+
 demo:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory $(PROG_BINS) $(EXAMPLE_BINS)
@@ -256,7 +287,7 @@ fuzz:
 
 clean:
 	rm -rf $(O)/obj $(O)/obj-norace $(O)/lib $(O)/bin $(O)/tests $(O)/progs $(O)/bench \
-		$(O)/examples $(O)/model
+		$(O)/examples $(O)/model $(O)/stress
 
 distclean:
 	rm -rf build

@@ -23,10 +23,11 @@ static inline void prog_check(int rc, const char *what)
 	}
 }
 
-/* rw_init plus a registered heap; returns the heap. */
-static inline char *prog_start(rw_task_t **main_task, rw_proc_t **main_proc)
+/* rw_init (opts may be NULL) plus a registered heap; returns the heap. */
+static inline char *prog_start_with(const rw_options_t *opts, rw_task_t **main_task,
+                                    rw_proc_t **main_proc)
 {
-	prog_check(rw_init(NULL, main_task, main_proc), "rw_init");
+	prog_check(rw_init(opts, main_task, main_proc), "rw_init");
 	char *heap = mmap(PROG_HEAP_ADDR, PROG_HEAP_SIZE, PROT_READ | PROT_WRITE,
 	                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	if (heap != PROG_HEAP_ADDR) {
@@ -35,6 +36,11 @@ static inline char *prog_start(rw_task_t **main_task, rw_proc_t **main_proc)
 	}
 	prog_check(rw_map_heap(heap, PROG_HEAP_SIZE), "rw_map_heap");
 	return heap;
+}
+
+static inline char *prog_start(rw_task_t **main_task, rw_proc_t **main_proc)
+{
+	return prog_start_with(NULL, main_task, main_proc);
 }
 
 #endif

@@ -194,7 +194,10 @@ unsigned rw_proc_id(const rw_proc_t *p);
 /* ---- Tasks --------------------------------------------------------------- */
 
 /* Start a task whose creation happens-after everything parent did so far.
- * pc is where it was created (shown in reports). Needs a wired context. */
+ * pc is where it was created (shown in reports). Needs a wired context.
+ * parent may be NULL for a task with no creator in the runtime (a callback
+ * arriving on a foreign thread): it is then a child of TSan's initial
+ * context, and nothing the runtime did happens-before it. */
 int rw_task_start(rw_task_t *parent, uintptr_t pc, rw_task_t **out);
 
 /* End a task: it must not be current on any thread. Needs a wired context.
@@ -256,7 +259,12 @@ unsigned rw_foreign_depth(void);
  * rw_callback_enter and rw_callback_exit, in the callback's own frame.
  * Enter pins the current task to the calling thread: rw_task_switch
  * refuses to run it on any other thread, and rw_task_pinned_to tells the
- * scheduler where it must stay. Register the callback's cleanups with
+ * scheduler where it must stay. Enter also acquires the foreign-call sync
+ * object and exit release-merges it, as Go's cgocallbackg does with
+ * racecgosync: what foreign code did before calling back happens-before
+ * the callback, and the callback happens-before what follows a later
+ * foreign call's return. (Enter's acquire, like a foreign call's, waits for
+ * a wired context if the thread has none yet.) Register the callback's cleanups with
  * rw_callback_defer: exit runs them (last registered first) while still
  * pinned, then checks that it is on the thread the callback arrived on,
  * and only then unpins. A callback that would return into foreign code on
@@ -396,6 +404,15 @@ inline void rw_func_exit(void);
 /* A heap block was allocated at p (inside a registered heap range). */
 inline void rw_malloc(const void *p, size_t size, uintptr_t pc);
 inline void rw_free(const void *p, size_t size);
+
+/* Synchronization on behalf of a task that is not running (parked), on the
+ * calling thread's context: Go's raceacquireg / racereleaseg, which a
+ * channel uses when it hands a value to a waiting goroutine. The task is
+ * held for the call, so it cannot start running meanwhile: RW_EBUSY if it
+ * is current on another thread. Not inline: rare, and slower. */
+int rw_acquire_for(rw_task_t *t, const void *addr);
+int rw_release_for(rw_task_t *t, const void *addr);
+int rw_release_merge_for(rw_task_t *t, const void *addr);
 
 #include "racewire/inline.h"
 

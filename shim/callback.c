@@ -69,6 +69,10 @@ int rw_callback_enter(rw_callback_t *cb)
 		r->left_ext = 1;
 	}
 	pin(m->task, m->id);
+	/* What foreign code did before calling back happens-before the
+	 * callback: the acquire, owed until the thread has a context. */
+	m->acquire_owed = 1;
+	rw__refresh_hot(m);
 	rw__flight_note(RW_FL_CALLBACK_ENTER, m->wired, (uintptr_t)__builtin_return_address(0), 0);
 	return 0;
 }
@@ -135,6 +139,7 @@ int rw_callback_exit(rw_callback_t *cb)
 		/* Unguarded: Go before issue 47441. Unpin first, then run the
 		 * cleanups, which may be preemption points, and check nothing. */
 		struct rw__record r = m->records[--m->nrecords];
+		rw_release_merge(&rw__foreign_sync);
 		unpin(r.task);
 		run_cleanups(&r);
 		return 0;
@@ -142,6 +147,8 @@ int rw_callback_exit(rw_callback_t *cb)
 
 	unsigned index = m->nrecords - 1;
 	run_cleanups(&m->records[index]); /* still pinned, record still pushed */
+	/* The callback's work happens-before what foreign code does next. */
+	rw_release_merge(&rw__foreign_sync);
 	/* Ask again which thread this is: a cleanup may have switched
 	 * stacks (rw__self is out of line, so its answer is not cached). */
 	m = rw__self();

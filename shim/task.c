@@ -28,9 +28,9 @@ int rw_task_start(rw_task_t *parent, uintptr_t pc, rw_task_t **out)
 	struct rw__m *m = rw__self();
 	if (!rw__is_inited())
 		return rw__fail(RW_ENOTINIT, "rw_task_start: rw_init has not succeeded");
-	if (!parent || !out)
-		return rw__fail(RW_EINVAL, "rw_task_start on M%u: NULL %s", m->id, parent ? "out" : "parent");
-	uint32_t on = atomic_load_explicit(&parent->on_m, memory_order_acquire);
+	if (!out)
+		return rw__fail(RW_EINVAL, "rw_task_start on M%u: NULL out", m->id);
+	uint32_t on = parent ? atomic_load_explicit(&parent->on_m, memory_order_acquire) : 0;
 	if (on != 0 && on != m->id)
 		return rw__fail(RW_EBUSY, "rw_task_start(parent T%u) on M%u: T%u is running on M%u",
 		                parent->id, m->id, parent->id, on);
@@ -43,7 +43,16 @@ int rw_task_start(rw_task_t *parent, uintptr_t pc, rw_task_t **out)
 		return borrowed;
 	}
 	t->id = atomic_fetch_add_explicit(&rw__g.next_task, 1, memory_order_relaxed) + 1;
-	rw__tsan_task_start(parent->thr, &t->thr, pc);
+	if (parent) {
+		rw__tsan_task_start(parent->thr, &t->thr, pc);
+	} else {
+		/* TSan's initial context is one ThreadState: creating a child
+		 * updates the parent's clock, so starts from it take turns. */
+		static pthread_mutex_t orphan_lock = PTHREAD_MUTEX_INITIALIZER;
+		pthread_mutex_lock(&orphan_lock);
+		rw__tsan_task_start(rw__g.init_thr, &t->thr, pc);
+		pthread_mutex_unlock(&orphan_lock);
+	}
 	if (borrowed)
 		rw__unborrow();
 	*out = t;
@@ -117,6 +126,45 @@ unsigned rw_task_id(const rw_task_t *t)
 unsigned rw_task_pinned_to(const rw_task_t *t)
 {
 	return t ? atomic_load_explicit(&t->pinned_to, memory_order_acquire) : 0;
+}
+
+/* The "_for" annotations: hold t (it must not be running) for one call on
+ * the calling thread's context. */
+static int for_task(rw_task_t *t, const void *addr, void (*op)(void *, void *), const char *what)
+{
+	struct rw__m *m = rw__self();
+	if (!t)
+		return rw__fail(RW_EINVAL, "%s(NULL) on M%u", what, m->id);
+	int hold = t != m->task; /* the thread's own task is held already */
+	uint32_t on = 0;
+	if (hold && !atomic_compare_exchange_strong_explicit(&t->on_m, &on, m->id,
+	                                                     memory_order_acquire, memory_order_relaxed))
+		return rw__fail(RW_EBUSY, "%s(T%u) on M%u: T%u is running on M%u", what, t->id, m->id,
+		                t->id, on);
+	int borrowed = rw__need_proc(what);
+	if (borrowed >= 0) {
+		op(t->thr, (void *)addr);
+		if (borrowed)
+			rw__unborrow();
+	}
+	if (hold)
+		atomic_store_explicit(&t->on_m, 0, memory_order_release);
+	return borrowed < 0 ? borrowed : 0;
+}
+
+int rw_acquire_for(rw_task_t *t, const void *addr)
+{
+	return for_task(t, addr, __tsan_acquire, "rw_acquire_for");
+}
+
+int rw_release_for(rw_task_t *t, const void *addr)
+{
+	return for_task(t, addr, __tsan_release, "rw_release_for");
+}
+
+int rw_release_merge_for(rw_task_t *t, const void *addr)
+{
+	return for_task(t, addr, __tsan_release_merge, "rw_release_merge_for");
 }
 
 /* For bench/annotate only: the task's ThreadState, so the benchmark's

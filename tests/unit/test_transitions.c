@@ -234,6 +234,69 @@ Test(callback, misuse)
 	cr_expect_eq(rw_callback_enter(&cb), RW_EPERM, "no current task");
 }
 
+Test(callback, acquires_on_entry_when_wired_and_owes_it_otherwise)
+{
+	rw_callback_t cb;
+	cr_assert_eq(rw_callback_enter(&cb), 0);
+	cr_expect_eq(rw__m.acquire_owed, 0, "wired: the acquire fired at once");
+	cr_assert_eq(rw_callback_exit(&cb), 0);
+	cr_assert_eq(rw_proc_unwire(p0), 0);
+	cr_assert_eq(rw_callback_enter(&cb), 0);
+	cr_expect_eq(rw__m.acquire_owed, 1, "no context: owed until the wire");
+	cr_assert_eq(rw_proc_wire(p0), 0);
+	cr_expect_eq(rw__m.acquire_owed, 0);
+	cr_assert_eq(rw_callback_exit(&cb), 0);
+}
+
+TestSuite(for_task, .init = start);
+
+static long handed_over; /* .bss */
+
+/* A channel hands a value to a parked receiver: the sender releases, and
+ * acquires on the receiver's behalf (Go's raceacquireg), so the receiver's
+ * read after it wakes is ordered after the sender's write. */
+Test(for_task, acquire_for_a_parked_task_orders_its_later_reads)
+{
+	rw_task_t *receiver;
+	cr_assert_eq(rw_task_start(main_task, RW_PC(), &receiver), 0);
+	rw_write(&handed_over, RW_PC());
+	rw_release(&handed_over);
+	cr_assert_eq(rw_acquire_for(receiver, &handed_over), 0, "%s", rw_last_error());
+	cr_assert_eq(rw_task_switch(receiver), 0);
+	rw_read(&handed_over, RW_PC());
+	cr_expect_eq(rw_report_count(), 0, "the handoff was not ordered");
+	cr_assert_eq(rw_task_switch(main_task), 0);
+	cr_expect_eq(rw_release_for(receiver, &handed_over), 0);
+	cr_expect_eq(rw_release_merge_for(main_task, &handed_over), 0, "the current task is fine");
+	cr_expect_eq(rw_acquire_for(NULL, &handed_over), RW_EINVAL);
+}
+
+static void *run_task_elsewhere(void *t)
+{
+	rw_task_switch(t);
+	return NULL;
+}
+
+Test(for_task, refused_while_the_task_runs_elsewhere)
+{
+	rw_task_t *t;
+	cr_assert_eq(rw_task_start(main_task, RW_PC(), &t), 0);
+	in_thread(run_task_elsewhere, t); /* that thread exits with t current */
+	cr_expect_eq(rw_acquire_for(t, &handed_over), RW_EBUSY);
+	cr_expect_str_eq(rw_last_error(), "rw_acquire_for(T2) on M1: T2 is running on M2");
+}
+
+Test(for_task, orphan_tasks_start_from_tsans_initial_context)
+{
+	rw_task_t *t;
+	cr_assert_eq(rw_task_start(NULL, RW_PC(), &t), 0, "%s", rw_last_error());
+	cr_assert_eq(rw_task_switch(t), 0);
+	rw_write(&handed_over, RW_PC());
+	cr_assert_eq(rw_task_switch(main_task), 0);
+	cr_expect_eq(rw_task_end(t), 0);
+	cr_expect_eq(rw_task_start(main_task, RW_PC(), NULL), RW_EINVAL);
+}
+
 TestSuite(attach, .init = start);
 
 struct seen {

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# A long stress job for CI: one reproducer, guarded, for a time budget,
+# optionally one shard of a fleet. Guarded runs must never fail; the job
+# exits 1 on the first failure (its log and the diagnoser's verdict are in
+# the output folder) and 0 with the failure-rate bound when none did.
+#
+#   ci/stress-long.sh [-b SECONDS] [-s I/N] [-o DIR] REPRODUCER
+#
+#   REPRODUCER   a name from stress/reproducers.tsv (e.g. seed001-retake)
+#   -b SECONDS   time budget (default 3600)
+#   -s I/N       run shard I of N (seeds are split by run number, so the N
+#                shards together are one job; merge their summary.json)
+#   -o DIR       output folder (default build/stress-long/REPRODUCER)
+#   -u           run it unguarded instead, to measure how often it fails
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+budget=3600 shard=0/1 out="" unguarded=0
+usage() { sed -n '8,17p' "$0" >&2; exit 2; }
+while getopts "b:s:o:uh" opt; do
+	case $opt in
+	b) budget=$OPTARG ;;
+	s) shard=$OPTARG ;;
+	o) out=$OPTARG ;;
+	u) unguarded=1 ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+(($# == 1)) || usage
+name=$1
+line=$(awk -F'\t' -v n="$name" '$1 == n' stress/reproducers.tsv)
+if [[ -z $line ]]; then
+	echo "stress-long: no reproducer '$name' in stress/reproducers.tsv; known:" >&2
+	awk -F'\t' '!/^#/ && NF { print "  " $1 }' stress/reproducers.tsv >&2
+	exit 2
+fi
+IFS=$'\t' read -r _ seed program args guard_off timeout <<<"$line"
+out=${out:-build/stress-long/$name}
+
+make --no-print-directory deps
+make --no-print-directory -j"$(nproc)" tools "build/$program"
+argv=("build/$program")
+[[ $args != - ]] && read -r -a extra <<<"$args" && argv+=("${extra[@]}")
+
+mode=guarded
+opts=()
+if ((unguarded)); then
+	mode=unguarded
+	export RACEWIRE_OPTIONS=$guard_off
+else
+	unset RACEWIRE_OPTIONS
+	opts=(--failfast)
+fi
+echo "stress-long: $name (seed $seed) $mode, ${budget}s, shard $shard, logs in $out"
+exec build/bin/racewire-stress -p 1 "${opts[@]}" --timeout "$timeout" --budget "$budget" \
+	--shard "$shard" --out "$out" -- "${argv[@]}"

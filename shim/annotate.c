@@ -69,19 +69,25 @@ static void dispatch(enum rw__op op, void *thr, const void *addr, uintptr_t a, u
 	}
 }
 
-/* The diagnosis for a call made with no context: who called, on which task,
- * and where the thread's last context went, which is usually the answer
- * (it was retaken while the thread was in foreign code). */
+/* Where the thread's last context went: usually the answer to "why has it
+ * none?" (it was retaken while the thread was in foreign code). */
+static const char *describe_last(const struct rw__m *m, char *buf, size_t n)
+{
+	if (m->last)
+		return rw__describe_proc(m->last, buf, n);
+	snprintf(buf, n, "none (this thread never wired one)");
+	return buf;
+}
+
+/* The diagnosis for a call made with no context: who called, on which
+ * task, and what became of the thread's last context. */
 static _Noreturn void die_no_proc(struct rw__m *m, const char *call, const void *addr)
 {
 	char head[160], task[24], last[112];
 	snprintf(head, sizeof head, "%s(%p) on M%u (tid %d) with no processor context wired",
 	         call, addr, m->id, (int)m->tid);
 	snprintf(task, sizeof task, "T%u", m->task->id);
-	if (m->last)
-		rw__describe_proc(m->last, last, sizeof last);
-	else
-		snprintf(last, sizeof last, "none (this thread never wired one)");
+	describe_last(m, last, sizeof last);
 	rw__fatal(head,
 	          "task", task,
 	          "last context on this thread", last,
@@ -135,11 +141,9 @@ void rw__slow(enum rw__op op, const void *addr, uintptr_t a, uintptr_t b)
 			die_no_task(m, op_names[op], addr);
 		break;
 	}
-	pthread_mutex_lock(&rw__g.fallback_lock);
-	rw__hot.tsan_proc = rw__g.fallback->tsan_proc;
+	int lent = rw__lend_fallback();
 	dispatch(op, m->task->thr, addr, a, b);
-	rw__hot.tsan_proc = NULL;
-	pthread_mutex_unlock(&rw__g.fallback_lock);
+	rw__return_fallback(lent);
 	atomic_fetch_add_explicit(&rw__g.borrowed, 1, memory_order_relaxed);
 }
 
@@ -154,10 +158,7 @@ int rw__need_proc(const char *what)
 		char head[128], last[112];
 		snprintf(head, sizeof head, "%s on M%u (tid %d) with no processor context wired",
 		         what, m->id, (int)m->tid);
-		if (m->last)
-			rw__describe_proc(m->last, last, sizeof last);
-		else
-			snprintf(last, sizeof last, "none (this thread never wired one)");
+		describe_last(m, last, sizeof last);
 		rw__fatal(head,
 		          "last context on this thread", last,
 		          "policy", policy_hint,
@@ -171,16 +172,8 @@ int rw__need_proc(const char *what)
 	case RW_POLICY_BORROW:
 		break;
 	}
-	pthread_mutex_lock(&rw__g.fallback_lock);
-	rw__hot.tsan_proc = rw__g.fallback->tsan_proc;
 	atomic_fetch_add_explicit(&rw__g.borrowed, 1, memory_order_relaxed);
-	return 1;
-}
-
-void rw__unborrow(void)
-{
-	rw__hot.tsan_proc = NULL;
-	pthread_mutex_unlock(&rw__g.fallback_lock);
+	return rw__lend_fallback();
 }
 
 uintptr_t rw_here(void)

@@ -177,12 +177,12 @@ int rw__lend_fallback(void);
 void rw__return_fallback(int lent);
 
 /* Run a TSan call that needs a Processor but has no ThreadState fast path
- * (task start/end, finalization) on behalf of `what`. With a context
- * wired, returns 0 at once. Without one, applies the policy: abort with a
- * diagnosis, borrow the fallback (returns 1: the caller must call
- * rw__unborrow after its TSan call), or RW_EPERM for drop. */
+ * (task start/end, annotations for a parked task) on behalf of `what`.
+ * With a context wired, returns 0 at once. Without one, applies the
+ * policy: abort with a diagnosis, borrow the fallback (returns 1: the
+ * caller passes it to rw__return_fallback after its TSan call), or
+ * RW_EPERM for drop. */
 int rw__need_proc(const char *what);
-void rw__unborrow(void);
 
 /* __tsan_go_start plus the bottom frame every task needs (task.c). */
 void rw__tsan_task_start(void *parent_thr, void **thr, uintptr_t pc);

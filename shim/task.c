@@ -53,8 +53,7 @@ int rw_task_start(rw_task_t *parent, uintptr_t pc, rw_task_t **out)
 		rw__tsan_task_start(rw__g.init_thr, &t->thr, pc);
 		pthread_mutex_unlock(&orphan_lock);
 	}
-	if (borrowed)
-		rw__unborrow();
+	rw__return_fallback(borrowed);
 	*out = t;
 	return 0;
 }
@@ -74,8 +73,7 @@ int rw_task_end(rw_task_t *t)
 	if (borrowed < 0)
 		return borrowed;
 	__tsan_go_end(t->thr);
-	if (borrowed)
-		rw__unborrow();
+	rw__return_fallback(borrowed);
 	free(t);
 	return 0;
 }
@@ -144,8 +142,7 @@ static int for_task(rw_task_t *t, const void *addr, void (*op)(void *, void *), 
 	int borrowed = rw__need_proc(what);
 	if (borrowed >= 0) {
 		op(t->thr, (void *)addr);
-		if (borrowed)
-			rw__unborrow();
+		rw__return_fallback(borrowed);
 	}
 	if (hold)
 		atomic_store_explicit(&t->on_m, 0, memory_order_release);

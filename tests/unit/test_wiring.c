@@ -168,7 +168,7 @@ Test(wiring, tasks_start_and_end)
 	rw_write(&global_word, RW_PC());
 	cr_assert_eq(rw_task_switch(main_task), 0);
 	cr_expect_eq(rw_task_end(t), 0, "%s", rw_last_error());
-	cr_expect_eq(rw_task_start(NULL, 0, &t), RW_EINVAL);
+	cr_expect_eq(rw_task_start(main_task, 0, NULL), RW_EINVAL);
 	cr_expect_eq(rw_report_count(), 0);
 }
 

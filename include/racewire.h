@@ -221,7 +221,8 @@ unsigned rw_task_id(const rw_task_t *t);
 typedef struct rw_thread rw_thread_t; /* an M: a thread known to racewire */
 
 /* The calling thread's handle, registering it (M1, M2, ...) on first use.
- * Valid until the thread exits. */
+ * Valid until the thread exits, detached or not (a runtime must stop
+ * suspending a thread before it lets it exit, as Go removes an M from allm). */
 rw_thread_t *rw_thread_self(void);
 
 /* A thread's number as used in messages (the N of "MN"). */
@@ -343,7 +344,8 @@ int rw_checkpoint_restore(const rw_checkpoint_t *cp);
  * and gives it back with rw_ext_exit. The runtime's suspender (asynchronous
  * preemption, stop-the-world) must call rw_suspend_begin before suspending
  * a thread: RW_EBUSY means the thread is in external code and must be
- * skipped; 0 means the suspender holds the word, and the thread cannot
+ * skipped, RW_ENOENT that it is a detached foreign thread (skip it too);
+ * 0 means the suspender holds the word, and the thread cannot
  * enter external code until rw_suspend_end. So a thread in exit-time code
  * is never suspended (the ghost-process deadlock of Go issue 35775).
  * A callback (rw_callback_enter) leaves external code for its duration

@@ -13,6 +13,7 @@
  */
 #include "internal.h"
 
+#include <sched.h>
 #include <signal.h>
 
 int rw_thread_attach(rw_attach_t *a, int (*setup)(void *arg), void *arg)
@@ -35,10 +36,13 @@ int rw_thread_attach(rw_attach_t *a, int (*setup)(void *arg), void *arg)
 		m->attached = 1;
 	}
 	m = rw__self(); /* registers the thread: its M number, its handle */
+	/* Attached again after a detach: suspenders may take it again. */
+	uint32_t detached = RW__EXT_DETACHED;
+	atomic_compare_exchange_strong(&m->thread->ext, &detached, RW__EXT_FREE);
 	int rc = setup ? setup(arg) : 0;
 	if (rc < 0) {
 		m->attached = 0;
-		rw__unregister();
+		atomic_store(&m->thread->ext, RW__EXT_DETACHED);
 		pthread_sigmask(SIG_SETMASK, &a->saved_mask, NULL);
 		return rw__fail(rc, "rw_thread_attach: the runtime's setup failed (%d)", rc);
 	}
@@ -74,7 +78,15 @@ int rw_thread_detach(rw_attach_t *a, void (*teardown)(void *arg), void *arg)
 	}
 	a->attached = 0;
 	rw__flight_note(RW_FL_DETACH, NULL, (uintptr_t)__builtin_return_address(0), 0);
-	rw__unregister();
+	/* Keep the handle (a suspender may hold it) but close it to
+	 * suspenders, waiting out one that holds it now. It is freed when
+	 * the thread exits. */
+	for (;;) {
+		uint32_t expect = RW__EXT_FREE;
+		if (atomic_compare_exchange_weak(&m->thread->ext, &expect, RW__EXT_DETACHED))
+			break;
+		sched_yield();
+	}
 	/* The mask the thread had before it ever called in. */
 	pthread_sigmask(SIG_SETMASK, &a->saved_mask, NULL);
 	return 0;

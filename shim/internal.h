@@ -47,11 +47,12 @@ enum {
 	RW__EXT_FREE = 0,
 	RW__EXT_THREAD = 1,    /* the thread is in external code */
 	RW__EXT_SUSPENDER = 2, /* a suspender holds the thread */
+	RW__EXT_DETACHED = 3,  /* a foreign thread between detach and attach */
 };
 
 /* A thread's handle: the part of its state other threads touch. Heap
- * allocated, listed in the registry from its first racewire call until it
- * exits or detaches. */
+ * allocated, listed in the registry from its first racewire call until the
+ * thread exits (a detached thread keeps it: a suspender may still hold it). */
 struct rw_thread {
 	uint32_t id;
 	pid_t tid;
@@ -142,7 +143,7 @@ int rw__push_record(struct rw__m *m, enum rw__record_kind kind, const rw_callbac
  * re-enter external code if the callback had left it (callback.c). */
 void rw__callback_unwind(struct rw__record *r);
 
-/* Forget the calling thread: it is detaching or exiting. */
+/* Forget the calling thread: it is exiting. */
 void rw__unregister(void);
 
 /* The sync object that stands for "whatever foreign code did" (foreign.c):

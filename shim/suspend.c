@@ -41,6 +41,9 @@ int rw_ext_enter(void)
 			if (atomic_compare_exchange_weak_explicit(&m->thread->ext, &expect, RW__EXT_THREAD,
 			                                          memory_order_acquire, memory_order_relaxed))
 				break;
+			/* A detached thread is closed to suspenders already. */
+			if (expect == RW__EXT_DETACHED)
+				break;
 			backoff(attempt);
 		}
 	}
@@ -54,8 +57,11 @@ int rw_ext_exit(void)
 	if (!m->ext_held)
 		return rw__fail(RW_EPERM, "rw_ext_exit on M%u: not in external code", m->id);
 	m->ext_held = 0;
+	/* A CAS, not a store: a detached thread's word stays DETACHED. */
+	uint32_t held = RW__EXT_THREAD;
 	if (rw__g.opts.guard_suspend)
-		atomic_store_explicit(&m->thread->ext, RW__EXT_FREE, memory_order_release);
+		atomic_compare_exchange_strong_explicit(&m->thread->ext, &held, RW__EXT_FREE,
+		                                        memory_order_release, memory_order_relaxed);
 	return 0;
 }
 
@@ -71,6 +77,8 @@ int rw_suspend_begin(rw_thread_t *t)
 		rw__flight_note(RW_FL_SUSPEND, NULL, 0, t->id);
 		return 0;
 	}
+	if (expect == RW__EXT_DETACHED)
+		return RW_ENOENT; /* a foreign thread outside the runtime: skip it */
 	/* Not an error worth a message: skipping is the protocol. */
 	rw__flight_note(RW_FL_SUSPEND_SKIP, NULL, 0, t->id);
 	return RW_EBUSY;

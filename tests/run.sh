@@ -37,7 +37,9 @@ for prog in "${programs[@]}"; do
 	printf '%-34s %3d passed %3d failed  %3ds\n' "$name" "$p" "$f" $((SECONDS - start))
 	if ((f > 0)); then
 		broken+=("$name")
-		grep -a -E '^\[(----|FAIL)\]' "$log" | head -n 60
+		# All of it, not just Criterion's own lines: a failing test's
+		# stderr (a racewire FATAL, a TSan report) is often the answer.
+		grep -a -v -E '^\[(====|RUN |PASS)\]' "$log" | head -n 200
 	fi
 	rm -f "$log"
 done

@@ -372,6 +372,45 @@ Test(attach, misuse)
 	cr_expect(strstr(rw_last_error(), "has a context wired"), "%s", rw_last_error());
 }
 
+struct handle_check {
+	int id_kept, skipped_detached, suspendable_again, ext_while_detached;
+};
+
+static void *detach_keeps_handle(void *arg)
+{
+	struct handle_check *hc = arg;
+	rw_attach_t a;
+	if (rw_thread_attach(&a, NULL, NULL) != 0)
+		return NULL;
+	rw_thread_t *h = rw_thread_self();
+	unsigned id = rw_thread_id(h);
+	if (rw_thread_detach(&a, NULL, NULL) != 0)
+		return NULL;
+	/* Fill freed memory, so that a freed handle would show. */
+	for (int i = 0; i < 64; i++)
+		memset(malloc(48), 0xab, 48);
+	hc->id_kept = rw_thread_id(h) == id && rw_thread_self() == h;
+	hc->skipped_detached = rw_suspend_begin(h) == RW_ENOENT;
+	hc->ext_while_detached = rw_ext_enter() == 0 && rw_ext_exit() == 0;
+	if (rw_thread_attach(&a, NULL, NULL) != 0)
+		return NULL;
+	hc->suspendable_again = rw_suspend_begin(h) == 0 && rw_suspend_end(h) == 0;
+	rw_thread_detach(&a, NULL, NULL);
+	return hc;
+}
+
+/* A suspender may hold a foreign thread's handle across its detach: the
+ * handle stays valid (until the thread exits) and says "skip me". */
+Test(attach, detach_keeps_the_handle_and_closes_it_to_suspenders)
+{
+	struct handle_check hc = {0};
+	cr_assert_not_null(in_thread(detach_keeps_handle, &hc));
+	cr_expect(hc.id_kept, "the handle was freed or replaced at detach");
+	cr_expect(hc.skipped_detached, "a detached thread must be skipped (RW_ENOENT)");
+	cr_expect(hc.ext_while_detached, "external code must not wait on a detached thread");
+	cr_expect(hc.suspendable_again, "attached again: suspendable again");
+}
+
 static int failing_setup(void *arg) { (void)arg; return RW_ENOMEM; }
 
 Test(attach, failed_setup_leaves_nothing_behind)

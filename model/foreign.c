@@ -19,10 +19,14 @@
  *
  * Pre-fix ordering (md_config.unguarded_foreign, MD_UNGUARDED=foreign):
  * rw_foreign_exit right after fn, before exitsyscall, as cgocall did before
- * Go's fix. With racewire's guards on this is still safe (the acquire
- * waits for the wire); with RACEWIRE_OPTIONS=guard_wiring=0:guard_foreign=0
- * the acquire runs on the stale Processor the monitor gave away: two
- * threads drive one TSan Processor, and TSan corrupts its caches.
+ * Go's fix (with md_config.unguarded_foreign_free, the call's argument
+ * frame is freed there too: see model.h). With racewire's guards on this
+ * is still safe (the acquire waits for the wire; the frees, under
+ * policy=borrow, run on the fallback context); with
+ * RACEWIRE_OPTIONS=guard_wiring=0:guard_foreign=0 they run on the stale
+ * Processor the monitor gave away: two threads drive one TSan Processor,
+ * and TSan corrupts its caches (the acquire alone no longer does in LLVM
+ * 19; the frees do: stress/repro/model_seed001.c).
  *
  * C runs on the task's own stack (Go switches to the g0 stack; the model's
  * task stacks are large enough, and it keeps C frames with their task).
@@ -53,12 +57,26 @@ void md__exitsyscall(md_m_t *m)
 	md__wait_for_p(m);
 }
 
+/* The pre-fix argument frame (md_config.unguarded_foreign_free): cgo-style
+ * marshalling of the call's argument into small heap blocks. */
+#define ARGFRAME_BLOCKS 16
+#define ARGFRAME_BLOCK 48
+
 long md_cgocall(long (*fn)(void *), void *arg)
 {
 	md_m_t *m = md__m;
 	md_g_t *g = m ? m->curg : NULL;
 	if (!g || !m->p)
 		md__fatal("md_cgocall outside a task");
+	void *frame[ARGFRAME_BLOCKS];
+	int nframe = 0;
+	if (md_sched.cfg.unguarded_foreign && md_sched.cfg.unguarded_foreign_free) {
+		for (; nframe < ARGFRAME_BLOCKS; nframe++) {
+			frame[nframe] = md_alloc(ARGFRAME_BLOCK); /* a safe point too */
+			MD_WRITE(frame[nframe]);
+			*(void **)frame[nframe] = arg;
+		}
+	}
 	md__check_preempt(); /* entering the runtime: a safe point */
 	m = md__m;
 	RACE(rw_release_merge(&md__cgo_sync));
@@ -86,8 +104,14 @@ long md_cgocall(long (*fn)(void *), void *arg)
 	if (md__m != m)
 		md__fatal("task %u returned from C on M%u, but called C on M%u "
 		          "(a callback let it move: Go issue 47441)", g->id, md__m->id, m->id);
-	if (md_sched.cfg.unguarded_foreign)
+	if (md_sched.cfg.unguarded_foreign) {
 		RACE(md__rwcheck(rw_foreign_exit(), "rw_foreign_exit")); /* PRE-FIX order */
+		/* ... and the argument frame released with no P either:
+		 * needs policy=borrow; unguarded, TSan frees on the stale
+		 * Processor the monitor may have given to another thread. */
+		for (int i = 0; i < nframe; i++)
+			md_free(frame[i]);
+	}
 	md__exitsyscall(m);
 	if (!md_sched.cfg.unguarded_foreign)
 		RACE(md__rwcheck(rw_foreign_exit(), "rw_foreign_exit"));

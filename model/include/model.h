@@ -54,7 +54,21 @@ typedef struct md_config {
 	int unguarded_callback; /* a callback's cleanup is a preemption point
 	                         * run after the unpin: Go before the fix of
 	                         * issue 47441 (seed 002). Effective as a bug
-	                         * only with RACEWIRE_OPTIONS=guard_callback=0 */
+	                         * only with RACEWIRE_OPTIONS=guard_callback=0.
+	                         * The callback also skips the model's own
+	                         * "moved during a callback" check (Go before
+	                         * the fix had none): the task returns into C
+	                         * on whatever thread it is on. */
+	int unguarded_foreign_free; /* with unguarded_foreign: md_cgocall
+	                         * marshals its argument into a frame of heap
+	                         * blocks (md_alloc) and frees them right after
+	                         * the C call, before taking a P back: runtime
+	                         * work outside a P, so it needs
+	                         * RACEWIRE_OPTIONS=policy=borrow even guarded.
+	                         * In LLVM 19's TSan the early acquire alone no
+	                         * longer touches the Processor; a free does
+	                         * (stress/repro/model_seed001.c). Config only
+	                         * (no env token). */
 } md_config_t;
 
 /* Defaults, then the environment (MD_PROCS, MD_UNGUARDED, MD_ASYNCPREEMPT). */

@@ -156,11 +156,33 @@ static long callback_in_cgocall(md_m_t *m, long (*fn)(void *), void *arg)
 static md_m_t *free_foreign_ms;
 static uint32_t foreign_lock;
 
+/* MD_ATTACH_SPIN=N (model.h; default 0: off): a busy loop at the start of
+ * attach setup and at the end of detach teardown, widening the window in
+ * which the thread's M is not yet (or no longer) published. For the seed
+ * 004 reproducer (stress/repro/model_seed004.c); with racewire's guard on,
+ * signals are blocked there and it costs only time. */
+static _Atomic long attach_spin = -1;
+
+static void attach_window(void)
+{
+	long n = atomic_load_explicit(&attach_spin, memory_order_relaxed);
+	if (n < 0) {
+		const char *e = getenv("MD_ATTACH_SPIN");
+		n = e ? atol(e) : 0;
+		if (n < 0)
+			n = 0;
+		atomic_store_explicit(&attach_spin, n, memory_order_relaxed);
+	}
+	for (volatile long i = 0; i < n; i++)
+		;
+}
+
 static int attach_setup(void *arg)
 {
 	/* Signals are blocked here (racewire): publishing md__m and the
 	 * racewire handle cannot be seen half-done by a signal handler. */
 	md_m_t **out = arg;
+	attach_window();
 	md__lock(&foreign_lock);
 	md_m_t *m = free_foreign_ms;
 	if (m)
@@ -182,6 +204,7 @@ static void detach_teardown(void *arg)
 	m->link = free_foreign_ms;
 	free_foreign_ms = m;
 	md__unlock(&foreign_lock);
+	attach_window();
 }
 
 /* The callback task on a foreign thread. */
@@ -218,9 +241,19 @@ static long callback_foreign_thread(long (*fn)(void *), void *arg)
 	md_g_t *g = md__gnew(foreign_cb_task, &f);
 	g->cb_foreign = 1;
 	/* Parent: the root task, which never runs (rw_task_start refuses a
-	 * parent running on another thread). */
-	RACE(md__rwcheck(rw_task_start(md_sched.root_task, RW_CALLER_PC(), &g->rw),
-	                 "rw_task_start(callback)"));
+	 * parent running on another thread). Starting a child updates the
+	 * parent's TSan state (its clock, its slot: __tsan_go_start locks the
+	 * parent's slot), so foreign threads that call back at once must take
+	 * turns: without root_lock two of them drive the root task's
+	 * ThreadState together (SEGV in __tsan::SlotLock under ThreadCreate,
+	 * found by stress/repro/model_seed004.c with 3 threads). */
+#ifndef MODEL_NORACE
+	static pthread_mutex_t root_lock = PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutex_lock(&root_lock);
+	md__rwcheck(rw_task_start(md_sched.root_task, RW_CALLER_PC(), &g->rw),
+	            "rw_task_start(callback)");
+	pthread_mutex_unlock(&root_lock);
+#endif
 	atomic_store(&g->status, G_RUNNABLE);
 	m->curg = g;
 	md__run_locked(m, g); /* until the callback task switches back */

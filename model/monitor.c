@@ -19,6 +19,7 @@
  *   pthread_kill SIGURG; the handler acknowledges and blocks until resumed;
  *   decide: the interrupted pc is in MD_ASYNC_SAFE code and no annotation
  *      is under way (md__nopreempt == 0): a safe point;
+ *   (a reproducer's hook, md_set_suspend_hook, runs here: seed 000);
  *   resume (telling the handler whether to yield), then rw_suspend_end.
  * The handler (below) checks that it runs on a runtime thread before
  * touching runtime state: md__m set, and for a thread C created,
@@ -40,6 +41,15 @@ extern char __start_md_async_text[] __attribute__((weak));
 extern char __stop_md_async_text[] __attribute__((weak));
 
 static pthread_t mon_thread;
+
+/* md_set_suspend_hook (model.h): reproducers only; NULL by default. */
+typedef void (*md_suspend_hook_t)(unsigned m);
+static _Atomic(md_suspend_hook_t) suspend_hook;
+
+void md_set_suspend_hook(void (*fn)(unsigned m))
+{
+	atomic_store(&suspend_hook, fn);
+}
 
 static int async_safe_pc(uintptr_t pc)
 {
@@ -135,7 +145,12 @@ static void preempt_by_suspension(md_m_t *m, md_g_t *g)
 			tiny_sleep(10000);
 		s = SUS_REQUESTED;
 		if (!atomic_compare_exchange_strong(&m->sus, &s, SUS_NONE)) {
-			/* Suspended. Decide, then resume. */
+			/* Suspended. The reproducers' stop-the-world work
+			 * (md_set_suspend_hook; none by default). */
+			md_suspend_hook_t hook = atomic_load(&suspend_hook);
+			if (hook)
+				hook(m->id);
+			/* Decide, then resume. */
 			int preempt = async_safe_pc(m->sus_pc) && m->sus_np == 0 && m->curg == g &&
 			              atomic_load(&g->preempt);
 			atomic_store(&m->sus, preempt ? SUS_RESUME_PREEMPT : SUS_RESUME);

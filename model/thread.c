@@ -64,6 +64,13 @@ void md__m_register(md_m_t *m)
 	atomic_store(&m->in_use, 1);
 }
 
+/* model.h: async-signal-safe (a TLS load and an atomic load). */
+int md_thread_ready(void)
+{
+	md_m_t *m = md__m;
+	return m && atomic_load_explicit(&m->in_use, memory_order_relaxed);
+}
+
 static void *mstart(void *arg)
 {
 	md_m_t *m = arg;

@@ -139,6 +139,24 @@ typedef struct md_stats {
 } md_stats_t;
 void md_get_stats(md_stats_t *out);
 
+/* ---- Hooks for the reproducers (stress/repro/model_seed000.c, 004.c) ------
+ *
+ * md_set_suspend_hook: fn(m) is called by the monitor, on its own thread,
+ * while it holds thread Mm suspended (after the handler's acknowledgement,
+ * before the resume): the runtime work a stop-the-world does with the world
+ * stopped, such as taking a runtime lock (seed 000). NULL (the default):
+ * nothing. fn must not suspend or wait for a task.
+ *
+ * md_thread_ready: async-signal-safe, for signal handlers: 1 if the calling
+ * thread's runtime state is fully built (its M published in the thread and
+ * in use), else 0. Whenever rw_thread_is_attached() is true it must be 1
+ * (seed 004). The environment knob MD_ATTACH_SPIN=N (default 0: off) adds a
+ * busy loop of N iterations at the start of a foreign thread's attach setup
+ * and at the end of its detach teardown, widening the window that seed 004
+ * is about (racewire blocks signals there unless guard_signals=0). */
+void md_set_suspend_hook(void (*fn)(unsigned m));
+int md_thread_ready(void);
+
 /* ---- Foreign calls and callbacks ----------------------------------------- */
 
 /* Call fn(arg), C code that may block or call back, without holding the

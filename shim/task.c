@@ -11,7 +11,37 @@
 #include "internal.h"
 #include "../tsan_glue/tsan_go.h"
 
+#include <sched.h>
 #include <stdlib.h>
+
+/* on_m with this bit: held by that M for one TSan call on the task's
+ * ThreadState (starting a child from it, or an annotation on its behalf)
+ * while it runs nowhere. Brief, so others wait it out rather than fail. */
+#define RW__HOLD 0x80000000u
+
+/* Hold t for one TSan call from the calling thread. Returns 1 if held
+ * (call release_task after), 0 if t is this thread's current task
+ * already, or RW_EBUSY if it runs on another thread. */
+static int hold_task(rw_task_t *t, struct rw__m *m, const char *what)
+{
+	for (;;) {
+		uint32_t on = 0;
+		if (atomic_compare_exchange_weak_explicit(&t->on_m, &on, m->id | RW__HOLD,
+		                                          memory_order_acquire, memory_order_relaxed))
+			return 1;
+		if (on == m->id)
+			return 0;
+		if (on && !(on & RW__HOLD))
+			return rw__fail(RW_EBUSY, "%s(T%u) on M%u: T%u is running on M%u", what, t->id,
+			                m->id, t->id, on);
+		sched_yield();
+	}
+}
+
+static void release_task(rw_task_t *t)
+{
+	atomic_store_explicit(&t->on_m, 0, memory_order_release);
+}
 
 /* Go-mode TSan strips the outermost frame of every stack it reports: in Go
  * that frame is goexit, the return address of every goroutine's function.
@@ -30,17 +60,20 @@ int rw_task_start(rw_task_t *parent, uintptr_t pc, rw_task_t **out)
 		return rw__fail(RW_ENOTINIT, "rw_task_start: rw_init has not succeeded");
 	if (!out)
 		return rw__fail(RW_EINVAL, "rw_task_start on M%u: NULL out", m->id);
-	uint32_t on = parent ? atomic_load_explicit(&parent->on_m, memory_order_acquire) : 0;
-	if (on != 0 && on != m->id)
-		return rw__fail(RW_EBUSY, "rw_task_start(parent T%u) on M%u: T%u is running on M%u",
-		                parent->id, m->id, parent->id, on);
+	/* Creating a child updates the parent's TSan state: a parent that is
+	 * not this thread's current task is held for the call, so that two
+	 * threads starting children of one parked task take turns. */
+	int held = parent ? hold_task(parent, m, "rw_task_start") : 0;
+	if (held < 0)
+		return held;
 	rw_task_t *t = calloc(1, sizeof *t);
-	if (!t)
-		return rw__fail(RW_ENOMEM, "rw_task_start: out of memory");
-	int borrowed = rw__need_proc("rw_task_start");
+	int borrowed = t ? rw__need_proc("rw_task_start") : RW_ENOMEM;
 	if (borrowed < 0) {
+		if (held)
+			release_task(parent);
 		free(t);
-		return borrowed;
+		return borrowed == RW_ENOMEM ? rw__fail(RW_ENOMEM, "rw_task_start: out of memory")
+		                             : borrowed;
 	}
 	t->id = atomic_fetch_add_explicit(&rw__g.next_task, 1, memory_order_relaxed) + 1;
 	if (parent) {
@@ -54,6 +87,8 @@ int rw_task_start(rw_task_t *parent, uintptr_t pc, rw_task_t **out)
 		pthread_mutex_unlock(&orphan_lock);
 	}
 	rw__return_fallback(borrowed);
+	if (held)
+		release_task(parent);
 	*out = t;
 	return 0;
 }
@@ -63,15 +98,17 @@ int rw_task_end(rw_task_t *t)
 	struct rw__m *m = rw__self();
 	if (!t)
 		return rw__fail(RW_EINVAL, "rw_task_end(NULL) on M%u", m->id);
-	uint32_t on = atomic_load_explicit(&t->on_m, memory_order_acquire);
-	if (on != 0 && on != m->id)
-		return rw__fail(RW_EBUSY, "rw_task_end(T%u) on M%u: T%u is current on M%u",
-		                t->id, m->id, t->id, on);
-	if (on == m->id)
+	if (t == m->task)
 		rw_task_switch(NULL);
+	/* Held for good: the task is freed below. */
+	int held = hold_task(t, m, "rw_task_end");
+	if (held < 0)
+		return held;
 	int borrowed = rw__need_proc("rw_task_end");
-	if (borrowed < 0)
+	if (borrowed < 0) {
+		release_task(t);
 		return borrowed;
+	}
 	__tsan_go_end(t->thr);
 	rw__return_fallback(borrowed);
 	free(t);
@@ -92,11 +129,16 @@ int rw_task_switch(rw_task_t *t)
 		if (pin && pin != m->id)
 			return rw__fail(RW_EPERM, "rw_task_switch(T%u) on M%u: T%u is pinned to M%u "
 			                "during a callback", t->id, m->id, t->id, pin);
-		uint32_t on = 0;
-		if (!atomic_compare_exchange_strong_explicit(&t->on_m, &on, m->id,
-		                                             memory_order_acquire, memory_order_relaxed))
-			return rw__fail(RW_EBUSY, "rw_task_switch(T%u) on M%u: T%u is current on M%u",
-			                t->id, m->id, t->id, on);
+		for (;;) {
+			uint32_t on = 0;
+			if (atomic_compare_exchange_weak_explicit(&t->on_m, &on, m->id,
+			                                          memory_order_acquire, memory_order_relaxed))
+				break;
+			if (on && !(on & RW__HOLD))
+				return rw__fail(RW_EBUSY, "rw_task_switch(T%u) on M%u: T%u is current on M%u",
+				                t->id, m->id, t->id, on);
+			sched_yield(); /* held briefly by another thread's TSan call */
+		}
 	}
 	if (old)
 		old->depth = rw__hot.depth;
@@ -133,19 +175,16 @@ static int for_task(rw_task_t *t, const void *addr, void (*op)(void *, void *), 
 	struct rw__m *m = rw__self();
 	if (!t)
 		return rw__fail(RW_EINVAL, "%s(NULL) on M%u", what, m->id);
-	int hold = t != m->task; /* the thread's own task is held already */
-	uint32_t on = 0;
-	if (hold && !atomic_compare_exchange_strong_explicit(&t->on_m, &on, m->id,
-	                                                     memory_order_acquire, memory_order_relaxed))
-		return rw__fail(RW_EBUSY, "%s(T%u) on M%u: T%u is running on M%u", what, t->id, m->id,
-		                t->id, on);
+	int hold = hold_task(t, m, what);
+	if (hold < 0)
+		return hold;
 	int borrowed = rw__need_proc(what);
 	if (borrowed >= 0) {
 		op(t->thr, (void *)addr);
 		rw__return_fallback(borrowed);
 	}
 	if (hold)
-		atomic_store_explicit(&t->on_m, 0, memory_order_release);
+		release_task(t);
 	return borrowed < 0 ? borrowed : 0;
 }
 

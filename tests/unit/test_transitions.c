@@ -286,6 +286,40 @@ Test(for_task, refused_while_the_task_runs_elsewhere)
 	cr_expect_str_eq(rw_last_error(), "rw_acquire_for(T2) on M1: T2 is running on M2");
 }
 
+/* Threads starting children of one parked task take turns on its TSan
+ * state (unserialized, TSan crashes in SlotLock under ThreadCreate). */
+static rw_task_t *shared_parent;
+
+static void *start_children(void *arg)
+{
+	rw_proc_t *p;
+	if (rw_proc_create(&p) != 0 || rw_proc_wire(p) != 0)
+		return NULL;
+	for (int i = 0; i < 200; i++) {
+		rw_task_t *child;
+		if (rw_task_start(shared_parent, RW_PC(), &child) != 0 || rw_task_end(child) != 0)
+			return NULL;
+	}
+	rw_proc_unwire(p);
+	return arg;
+}
+
+Test(for_task, children_of_one_parked_task_from_many_threads, .timeout = 60)
+{
+	cr_assert_eq(rw_task_start(main_task, RW_PC(), &shared_parent), 0);
+	pthread_t t[4];
+	static int tags[4];
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, start_children, &tags[i]);
+	for (int i = 0; i < 4; i++) {
+		void *ok;
+		pthread_join(t[i], &ok);
+		cr_expect_not_null(ok, "thread %d: %s", i, rw_last_error());
+	}
+	cr_assert_eq(rw_task_switch(shared_parent), 0, "no hold left behind");
+	cr_assert_eq(rw_task_switch(main_task), 0);
+}
+
 Test(for_task, orphan_tasks_start_from_tsans_initial_context)
 {
 	rw_task_t *t;

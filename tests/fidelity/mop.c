@@ -303,7 +303,9 @@ FCASE(NoRaceForIncr, NORACE)
 {
 	F.done = mkchan(0);
 	go0(xinc_done);
-	for (int i = 0; i < 0; wr(&F.x, rd(&F.x) + 1)) {
+	/* Go: for i := 0; i < 0; x++ {}: the post statement never runs
+	 * (++i is there for clang's -Wfor-loop-analysis; it never runs either). */
+	for (int i = 0; i < 0; ++i, wr(&F.x, rd(&F.x) + 1)) {
 	}
 	recv(F.done);
 }

@@ -54,6 +54,8 @@
  */
 #include <model.h>
 
+#include "repro.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -160,19 +162,7 @@ int main(int argc, char **argv)
 		main_ms = atoi(s);
 	if ((s = getenv("SEED000_ROUNDS")) && atoi(s) > 0)
 		rounds = atoi(s);
-	/* TSan reads GORACE from the environment the process started with
-	 * (/proc/self/environ), not from setenv: re-execute once with
-	 * atexit_sleep_ms=0 in front of the run's own GORACE (whose items
-	 * come later and override it). */
-	s = getenv("GORACE");
-	if (!s || !strstr(s, "atexit_sleep_ms")) {
-		char gorace[512];
-		snprintf(gorace, sizeof gorace, "atexit_sleep_ms=0%s%s", s && *s ? " " : "",
-		         s ? s : "");
-		setenv("GORACE", gorace, 1);
-		execv("/proc/self/exe", argv);
-		perror("model_seed000: execv /proc/self/exe"); /* go on with the 1 s sleep */
-	}
+	repro_skip_exit_sleep(argv, "model_seed000");
 
 	md_config_t cfg;
 	md_config_default(&cfg);

@@ -45,6 +45,8 @@
  */
 #include <model.h>
 
+#include "repro.h"
+
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -171,19 +173,7 @@ int main(int argc, char **argv)
 {
 	(void)argc;
 	const char *s;
-	/* TSan's Finalize sleeps atexit_sleep_ms (1000 by default) while
-	 * other threads run. TSan reads GORACE from the environment the
-	 * process started with, not from setenv: re-execute once with
-	 * atexit_sleep_ms=0 in front of the run's own GORACE. */
-	s = getenv("GORACE");
-	if (!s || !strstr(s, "atexit_sleep_ms")) {
-		char gorace[512];
-		snprintf(gorace, sizeof gorace, "atexit_sleep_ms=0%s%s", s && *s ? " " : "",
-		         s ? s : "");
-		setenv("GORACE", gorace, 1);
-		execv("/proc/self/exe", argv);
-		perror("model_seed004: execv /proc/self/exe");
-	}
+	repro_skip_exit_sleep(argv, "model_seed004");
 	if ((s = getenv("SEED004_SECONDS")))
 		seconds = atof(s);
 	if ((s = getenv("SEED004_THREADS")) && atoi(s) > 0)

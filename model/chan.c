@@ -94,7 +94,21 @@ void md_chan_send(md_chan_t *c, const void *elem)
 	if (r) {
 		memcpy(r->wait_elem, elem, c->elemsize);
 		r->wait_ok = 1;
-		RACE(rw_release_acquire(&r->race_sync));
+		if (c->cap == 0) {
+			/* Unbuffered: the two tasks sync both ways (racesync). */
+			RACE(rw_release_acquire(&r->race_sync));
+		} else {
+			/* Buffered (the buffer is empty): as Go's send does, pretend
+			 * the value went through the slot. The receiver gets what
+			 * the sender did (its word, acquired when it wakes), but the
+			 * sender gets only what the slot carried, not what the
+			 * receiver did before it parked. */
+			void *s = slot(c, c->recvx);
+			RACE(rw_release_acquire(s));
+			RACE(rw_release(&r->race_sync));
+			c->recvx = (c->recvx + 1) % c->cap;
+			c->sendx = c->recvx;
+		}
 		md__unlock(&c->lock);
 		md__ready(r);
 		return;
@@ -133,12 +147,15 @@ int md_chan_recv(md_chan_t *c, void *elem)
 		md_g_t *snd = dequeue(&c->sendq, &c->sendq_tail);
 		if (snd) {
 			/* Full buffer with a parked sender: its element goes to
-			 * the slot just freed. It happens-before our return
-			 * (release-acquire of its word), and whoever receives it
-			 * later acquires it through the slot. */
-			RACE(rw_release_acquire(&snd->race_sync));
+			 * the slot just freed, as Go's recv does (racenotify on
+			 * the sender's behalf): the sender gets what the slot
+			 * carries now, our release (its word, acquired when it
+			 * wakes), and the slot gets what the sender did, for
+			 * whoever receives this element later. We do not get
+			 * what the sender did: our element came from before it. */
+			RACE(rw_release(&snd->race_sync));
 			memcpy(s, snd->wait_elem, c->elemsize);
-			RACE(rw_release_acquire(s));
+			RACE(md__rwcheck(rw_release_for(snd->rw, s), "rw_release_for"));
 			snd->wait_ok = 1;
 			c->sendx = (c->sendx + 1) % c->cap;
 		} else {

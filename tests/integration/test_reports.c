@@ -56,5 +56,19 @@ Test(reports, race_is_reported_release, .timeout = 90) { check_race_report(flavo
 Test(reports, race_is_reported_debug, .timeout = 90) { check_race_report(flavors[1]); }
 Test(reports, release_acquire_is_clean_release, .timeout = 90) { check_clean(flavors[0]); }
 Test(reports, release_acquire_is_clean_debug, .timeout = 90) { check_clean(flavors[1]); }
+/* A runtime names its own (managed) PCs through the symbolizer hook;
+ * racewire's DWARF symbolizer covers the rest of the stack. */
+Test(reports, symbolizer_hook_names_managed_frames, .timeout = 90)
+{
+	const char *args[] = {"hook", NULL};
+	struct child c = child_run("release", "race_pair", args, NULL, 60);
+	cr_assert(c.exited && c.exit_code == 66, "exit %d signal %d:\n%s", c.exit_code,
+	          c.term_signal, c.out);
+	cr_expect(strstr(c.out, "Previous write at 0x00c000000000 by goroutine 2:\n"
+	                        "  managed.Writer()\n      writer.mg:7 "), "%s", c.out);
+	cr_expect(strstr(c.out, "  read_shared_word()\n      tests/progs/race_pair.c:"), "%s", c.out);
+	free(c.out);
+}
+
 Test(reports, go_test_port_release, .timeout = 90) { check_go_test_port(flavors[0]); }
 Test(reports, go_test_port_debug, .timeout = 90) { check_go_test_port(flavors[1]); }

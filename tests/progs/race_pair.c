@@ -4,6 +4,9 @@
  *                    one race, with both stacks symbolized, and exit 66.
  *   race_pair sync   the writer releases and the reader acquires a sync
  *                    object between them: no report, exit 0.
+ *   race_pair hook   as race, with a runtime symbolizer hook that names
+ *                    the writer's code as managed code ("managed.Writer",
+ *                    writer.mg:7), as a runtime names its own PCs.
  * The threads are ordered by a real flag regardless, so the accesses never
  * actually overlap; only the annotations decide what TSan sees.
  */
@@ -20,10 +23,13 @@ static _Atomic int written;    /* the real ordering, invisible to TSan */
 static rw_proc_t *reader_proc;
 static rw_task_t *reader_task;
 
+static uintptr_t managed_pc; /* the writer's access pc, for the hook */
+
 __attribute__((noinline)) static void write_shared_word(void)
 {
 	rw_func_enter(RW_CALLER_PC());
-	rw_write(shared_word, RW_PC());
+	managed_pc = RW_PC();
+	rw_write(shared_word, managed_pc);
 	*shared_word = 1;
 	rw_func_exit();
 }
@@ -35,6 +41,20 @@ __attribute__((noinline)) static void read_shared_word(void)
 	if (*shared_word != 1)
 		abort();
 	rw_func_exit();
+}
+
+/* The runtime's symbolizer for "managed" PCs: here, the writer's access
+ * pc (TSan asks for pc-1, the call instruction). Everything else falls
+ * through to racewire's DWARF symbolizer (return 0). */
+static int managed_symbolizer(uintptr_t pc, rw_frame_t *out, void *arg)
+{
+	(void)arg;
+	if (pc + 1 != managed_pc)
+		return 0;
+	out->func = "managed.Writer";
+	out->file = "writer.mg";
+	out->line = 7;
+	return 1;
 }
 
 static void *reader_thread(void *arg)
@@ -54,15 +74,20 @@ static void *reader_thread(void *arg)
 
 int main(int argc, char **argv)
 {
-	if (argc != 2 || (strcmp(argv[1], "race") && strcmp(argv[1], "sync"))) {
-		fprintf(stderr, "usage: race_pair race|sync\n");
+	if (argc != 2 || (strcmp(argv[1], "race") && strcmp(argv[1], "sync") &&
+	                  strcmp(argv[1], "hook"))) {
+		fprintf(stderr, "usage: race_pair race|sync|hook\n");
 		return 2;
 	}
 	sync_mode = strcmp(argv[1], "sync") == 0;
+	rw_options_t opts;
+	rw_options_default(&opts);
+	if (strcmp(argv[1], "hook") == 0)
+		opts.symbolizer = managed_symbolizer;
 
 	rw_task_t *main_task;
 	rw_proc_t *main_proc;
-	char *heap = prog_start(&main_task, &main_proc);
+	char *heap = prog_start_with(&opts, &main_task, &main_proc);
 	shared_word = heap;
 	rw_malloc(shared_word, 8, RW_PC());
 

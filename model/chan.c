@@ -103,8 +103,7 @@ void md_chan_send(md_chan_t *c, const void *elem)
 			 * the sender did (its word, acquired when it wakes), but the
 			 * sender gets only what the slot carried, not what the
 			 * receiver did before it parked. */
-			void *s = slot(c, c->recvx);
-			RACE(rw_release_acquire(s));
+			RACE(rw_release_acquire(slot(c, c->recvx)));
 			RACE(rw_release(&r->race_sync));
 			c->recvx = (c->recvx + 1) % c->cap;
 			c->sendx = c->recvx;

@@ -35,11 +35,11 @@ for f in "$root"/diagnose/*.c; do
 done
 clang -std=c11 -g -O1 -D_GNU_SOURCE -Wall -Wextra -Werror \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -I"$root/diagnose" "$here/fuzz_diagnose.c" "${srcs[@]}" -o "$out/fuzz_diagnose" ||
+  -I"$root/diagnose" -I"$root/include" "$here/fuzz_diagnose.c" "${srcs[@]}" -o "$out/fuzz_diagnose" ||
   { echo "fuzz.sh: build failed" >&2; exit 2; }
 # Also prove the standalone (AFL++-style) driver builds.
 clang -std=c11 -g -O1 -D_GNU_SOURCE -Wall -Wextra -Werror -DRWD_FUZZ_STANDALONE \
-  -fsanitize=address,undefined -I"$root/diagnose" "$here/fuzz_diagnose.c" "${srcs[@]}" \
+  -fsanitize=address,undefined -I"$root/diagnose" -I"$root/include" "$here/fuzz_diagnose.c" "${srcs[@]}" \
   -o "$out/fuzz_diagnose_standalone" || { echo "fuzz.sh: standalone build failed" >&2; exit 2; }
 
 cp -f "$root"/tests/diagnose/corpus/* "$out/corpus/" 2>/dev/null || true

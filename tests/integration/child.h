@@ -12,6 +12,7 @@
 #include <criterion/criterion.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -37,12 +38,12 @@ static inline double child_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Run RW_PROGS_DIR/<flavor>/<prog> argv... with extra "K=V" environment
- * (NULL-terminated, may be NULL), killing it after timeout_s. */
-static inline struct child child_run(const char *flavor, const char *prog, const char *const *args,
-                                     const char *const *env, double timeout_s)
+/* Start RW_PROGS_DIR/<flavor>/<prog> argv... with extra "K=V" environment
+ * (NULL-terminated, may be NULL), its stdout and stderr on one pipe.
+ * Returns the pid; *out_fd is the pipe's read end (close-on-exec). */
+static inline pid_t child_spawn(const char *flavor, const char *prog, const char *const *args,
+                                const char *const *env, int *out_fd)
 {
-	struct child c = {0};
 	char path[512];
 	snprintf(path, sizeof path, "%s/%s/%s", RW_PROGS_DIR, flavor, prog);
 	cr_assert(access(path, X_OK) == 0, "child program %s is not built", path);
@@ -65,6 +66,18 @@ static inline struct child child_run(const char *flavor, const char *prog, const
 		_exit(127);
 	}
 	close(fds[1]);
+	fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+	*out_fd = fds[0];
+	return pid;
+}
+
+/* child_spawn, then wait for it to end, killing it after timeout_s. */
+static inline struct child child_run(const char *flavor, const char *prog, const char *const *args,
+                                     const char *const *env, double timeout_s)
+{
+	struct child c = {0};
+	int fd;
+	pid_t pid = child_spawn(flavor, prog, args, env, &fd);
 
 	size_t cap = 1 << 16;
 	c.out = malloc(cap);
@@ -76,19 +89,19 @@ static inline struct child child_run(const char *flavor, const char *prog, const
 			kill(pid, SIGKILL);
 			break;
 		}
-		struct pollfd p = {.fd = fds[0], .events = POLLIN};
+		struct pollfd p = {.fd = fd, .events = POLLIN};
 		if (poll(&p, 1, wait_ms) < 0 && errno != EINTR)
 			break;
 		if (!(p.revents & (POLLIN | POLLHUP)))
 			continue;
 		if (c.len + 4096 + 1 > cap)
 			c.out = realloc(c.out, cap *= 2);
-		ssize_t n = read(fds[0], c.out + c.len, 4096);
+		ssize_t n = read(fd, c.out + c.len, 4096);
 		if (n <= 0)
 			break;
 		c.len += (size_t)n;
 	}
-	close(fds[0]);
+	close(fd);
 	c.out[c.len] = '\0';
 
 	int status;

@@ -67,26 +67,14 @@ struct slot {
 
 static void start(struct slot *s, const char *flavor, const char *procs, struct fcase *c)
 {
-	char path[512];
-	snprintf(path, sizeof path, "%s/%s/fidelity", RW_PROGS_DIR, flavor);
-	int fds[2];
-	cr_assert(pipe(fds) == 0);
-	pid_t pid = fork();
-	cr_assert(pid >= 0);
-	if (pid == 0) {
-		dup2(fds[1], 1);
-		dup2(fds[1], 2);
-		close(fds[0]);
-		close(fds[1]);
-		/* TSan sleeps 1 s at exit by default when other threads exist. */
-		setenv("GORACE", "atexit_sleep_ms=0", 1);
-		setenv("MD_PROCS", procs, 1);
-		execl(path, path, "run", c->name, (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	fcntl(fds[0], F_SETFD, FD_CLOEXEC);
-	*s = (struct slot){.pid = pid, .fd = fds[0], .c = c, .cap = 1 << 14, .start = child_now()};
+	/* TSan sleeps 1 s at exit by default when other threads exist. */
+	char md_procs[32];
+	snprintf(md_procs, sizeof md_procs, "MD_PROCS=%s", procs);
+	const char *env[] = {"GORACE=atexit_sleep_ms=0", md_procs, NULL};
+	const char *args[] = {"run", c->name, NULL};
+	int fd;
+	pid_t pid = child_spawn(flavor, "fidelity", args, env, &fd);
+	*s = (struct slot){.pid = pid, .fd = fd, .c = c, .cap = 1 << 14, .start = child_now()};
 	s->out = malloc(s->cap);
 }
 

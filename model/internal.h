@@ -59,9 +59,6 @@ typedef struct md_g {
 	struct md_cbframe *cbtop; /* innermost callback of this task */
 	int is_main;
 	int cb_foreign;           /* a callback task on a foreign thread */
-	/* Parking: what the waker leaves for the parked task. */
-	void *wait_elem;          /* channel element buffer */
-	int wait_ok;              /* channel op succeeded (vs closed) */
 	uint64_t wake_ns;         /* md_sleep_us */
 #ifndef MODEL_NORACE
 	rw_task_t *rw;            /* racewire's task: TSan's ThreadState */

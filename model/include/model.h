@@ -201,6 +201,24 @@ void md_chan_send(md_chan_t *c, const void *elem);
 int md_chan_recv(md_chan_t *c, void *elem);
 void md_chan_close(md_chan_t *c);   /* panics on a closed channel */
 size_t md_chan_len(md_chan_t *c);
+size_t md_chan_cap(md_chan_t *c);  /* len and cap synchronize nothing */
+
+/* select: one case per channel operation (Go's scase). */
+enum { MD_SEND = 1, MD_RECV = 2 };
+#define MD_SELECT_MAX 64
+typedef struct md_select_case {
+	md_chan_t *c;  /* NULL: a nil channel, never ready */
+	int dir;       /* MD_SEND or MD_RECV */
+	void *elem;    /* send: the value; receive: where it goes (NULL:
+	                * discarded) */
+	int ok;        /* receive, out: 1 a value, 0 the channel is closed */
+} md_select_case_t;
+/* Run one ready case, chosen at random among the ready ones, and return
+ * its index. None ready: block is 1, wait for one; block is 0, return -1
+ * (the default case). A send case on a closed channel panics, as Go. At
+ * most MD_SELECT_MAX cases; with no non-NULL channel a blocking select is
+ * fatal (Go: blocks forever). */
+int md_select(md_select_case_t *cases, int n, int block);
 
 typedef struct md_mutex {
 	uint32_t state;   /* private */
@@ -214,12 +232,45 @@ void md_mutex_unlock(md_mutex_t *m);
 typedef struct md_wg {
 	int64_t count;    /* private */
 	uint32_t lock;    /* private */
+	uint32_t sema;    /* private: Go's wg.sema, a race address */
 	void *waiters;    /* private */
 } md_wg_t;
-#define MD_WG_INIT {0, 0, 0}
+#define MD_WG_INIT {0, 0, 0, 0}
 void md_wg_add(md_wg_t *wg, int64_t delta);
 void md_wg_done(md_wg_t *wg);
 void md_wg_wait(md_wg_t *wg);
+
+/* A reader/writer mutex with Go's sync/rwmutex.go race annotations:
+ * readers acquire readerSem and release-merge writerSem, the writer
+ * acquires both and releases readerSem; every operation reads the state
+ * word (Go's `_ = rw.w.state`), so a plain write of the mutex races. */
+typedef struct md_rwmutex {
+	uint32_t state;   /* private: read by every operation */
+	uint32_t lock;    /* private */
+	uint32_t readerSem, writerSem; /* private: race addresses */
+	int readers;      /* private: active readers */
+	int writer;       /* private: a writer holds it */
+	int wwait;        /* private: writers waiting */
+	void *rwaiters, *wwaiters; /* private */
+} md_rwmutex_t;
+#define MD_RWMUTEX_INIT {0, 0, 0, 0, 0, 0, 0, 0, 0}
+void md_rwmutex_rlock(md_rwmutex_t *rw);
+void md_rwmutex_runlock(md_rwmutex_t *rw);
+void md_rwmutex_lock(md_rwmutex_t *rw);
+void md_rwmutex_unlock(md_rwmutex_t *rw);
+
+/* A condition variable over a mutex (sync.Cond): no race annotations of
+ * its own, as in Go; the happens-before comes from the mutex. */
+typedef struct md_cond {
+	md_mutex_t *L;
+	uint32_t lock;    /* private */
+	uint32_t wait, notify; /* private: tickets (Go's notifyList) */
+	void *waiters;    /* private */
+} md_cond_t;
+#define MD_COND_INIT(l) {(l), 0, 0, 0, 0}
+void md_cond_wait(md_cond_t *c);
+void md_cond_signal(md_cond_t *c);
+void md_cond_broadcast(md_cond_t *c);
 
 typedef struct md_once {
 	uint32_t done;    /* private */

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_CASES 256
+#define MAX_CASES 512
 static struct fcase cases[MAX_CASES];
 static int ncases;
 

@@ -3,13 +3,10 @@
  * src/runtime/race/testdata/waitgroup_test.go (Done happens-before the
  * Wait that returns; Add/Done/Wait order nothing else).
  *
- * Gaps (fidelity gaps): TestRaceWaitGroupWrongAdd and
- * TestRaceWaitGroupReuse are reported in Go only through sync.WaitGroup's
- * extra race annotations: Add's first increment (v == delta) does
- * race.Read(&wg.sema) and Wait's first waiter race.Write(&wg.sema), so an
- * Add concurrent with a Wait is a race. md_wg_add/md_wg_wait have no such
- * annotation. TestRaceWaitGroupWrongAdd is kept as a reproducer;
- * TestRaceWaitGroupReuse is skipped (same cause, sleep-driven).
+ * Add's first increment (v == delta) does race.Read(&wg.sema) and Wait's
+ * first waiter race.Write(&wg.sema), as sync.WaitGroup does in race mode,
+ * so an Add concurrent with a Wait is a race (TestRaceWaitGroupWrongAdd,
+ * TestRaceWaitGroupReuse).
  */
 #include "cases.h"
 
@@ -282,7 +279,7 @@ FCASE(NoRaceWaitGroupConcurrentAdd, NORACE)
 	md_wg_wait(&F.wg);
 }
 
-/* Reproducer of the gap: Add concurrent with Wait, no data at all. */
+/* Add concurrent with Wait, no data at all. */
 static void add_sleep_done(void)
 {
 	md_wg_add(&F.wg, 1);
@@ -291,8 +288,7 @@ static void add_sleep_done(void)
 	send(F.c, 1);
 }
 
-FGAP(RaceWaitGroupWrongAdd, RACE,
-     "md_wg_add/md_wg_wait lack Go's race.Read/race.Write of wg.sema that report an Add concurrent with a Wait")
+FCASE(RaceWaitGroupWrongAdd, RACE)
 {
 	F.c = mkchan(2);
 	go0(add_sleep_done);
@@ -302,4 +298,41 @@ FGAP(RaceWaitGroupWrongAdd, RACE,
 	md_wg_wait(&F.wg);
 	recv(F.c);
 	recv(F.c);
+}
+
+/* Round k's waiter task blocks in Wait (the first waiter: it writes
+ * wg.sema); round k+1's Add from zero reads wg.sema, unordered with that
+ * write: the Dones release the group, not the waiter. Go sleeps 50 ms in
+ * each worker and 100 ms in the main loop; gates keep that order. */
+static long reuse_data[3][3];
+
+static void reuse_worker(long tp)
+{
+	gate_wait((int)(tp / 3));
+	wr(&reuse_data[tp / 3][tp % 3], rd(&reuse_data[tp / 3][tp % 3]) + 1);
+	md_wg_done(&F.wg);
+}
+
+static void reuse_waiter(long t)
+{
+	md_wg_wait(&F.wg);
+	for (int p = 0; p < 3; p++)
+		wr(&reuse_data[t][p], rd(&reuse_data[t][p]) + 1);
+	send(F.done, 1);
+}
+
+FCASE(RaceWaitGroupReuse, RACE)
+{
+	F.done = mkchan(3);
+	for (long t = 0; t < 3; t++) {
+		md_wg_add(&F.wg, 3);
+		for (long p = 0; p < 3; p++)
+			go1(reuse_worker, t * 3 + p);
+		go1(reuse_waiter, t);
+		sleep_ms(5); /* the waiter blocks in Wait */
+		gate_open((int)t);
+		md_wg_wait(&F.wg);
+	}
+	for (int t = 0; t < 3; t++)
+		recv(F.done);
 }

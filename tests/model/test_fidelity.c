@@ -19,7 +19,7 @@
 
 #include <fcntl.h>
 
-#define MAXC 300
+#define MAXC 512
 #define JOBS 2
 #define CASE_TIMEOUT 20.0
 

@@ -113,6 +113,15 @@ void *md__heap_raw(size_t size)
 	return alloc(size);
 }
 
+void md__heap_raw_free(void *p)
+{
+	struct hdr *h = (struct hdr *)((char *)p - HDR);
+	md__lock(&heap_lock);
+	((struct freeblk *)h)->next = freelist[h->cls];
+	freelist[h->cls] = (struct freeblk *)h;
+	md__unlock(&heap_lock);
+}
+
 void *md_alloc(size_t size)
 {
 	char *p = alloc(size);

@@ -201,6 +201,7 @@ void md__signals_init(void);
 /* heap.c */
 void md__heap_init(void);
 void *md__heap_raw(size_t size);     /* runtime objects: not annotated */
+void md__heap_raw_free(void *p);
 
 /* panic.c */
 void md__panic_gone(md_g_t *g);

@@ -220,6 +220,26 @@ typedef struct md_select_case {
  * fatal (Go: blocks forever). */
 int md_select(md_select_case_t *cases, int n, int block);
 
+/* A map of fixed-size keys and values, compared and hashed bytewise, with
+ * Go's race annotations (runtime/map.go and the compiler's): a lookup,
+ * len and range read the map (racereadpc on the header), an assignment
+ * and a delete write it (racewritepc); the key is read (raceReadObjectPC);
+ * an assignment reads the value it stores and a lookup writes the
+ * variable it fills, as the compiler instruments those copies. Keys and
+ * values passed here are annotated only if they are in TSan's application
+ * range (the heap, globals): stack copies are not, as everywhere in the
+ * model. The map's entries are runtime memory, never annotated. */
+typedef struct md_map md_map_t;
+md_map_t *md_map_make(size_t key_size, size_t val_size);
+/* 1 and *val filled (val may be NULL); 0 and *val zeroed if absent. */
+int md_map_get(md_map_t *m, const void *key, void *val);
+void md_map_set(md_map_t *m, const void *key, const void *val);
+void md_map_delete(md_map_t *m, const void *key);
+size_t md_map_len(md_map_t *m);
+/* fn(key, val, arg) for every entry, in no particular order; fn must not
+ * change the map (Go allows it; the model does not). */
+void md_map_range(md_map_t *m, void (*fn)(const void *key, void *val, void *arg), void *arg);
+
 typedef struct md_mutex {
 	uint32_t state;   /* private */
 	uint32_t lock;    /* private: waiter-list lock */

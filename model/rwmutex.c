@@ -17,6 +17,13 @@ static void unlock_rw(void *l)
 	md__unlock(l);
 }
 
+/* Go reads rw.w.state first: a nil *RWMutex panics there, recoverably. */
+static void nilcheck(md_rwmutex_t *rw)
+{
+	if (!rw)
+		md_panic("invalid memory address or nil pointer dereference");
+}
+
 static void push(void **list, md_g_t *g)
 {
 	g->next = NULL;
@@ -28,6 +35,7 @@ static void push(void **list, md_g_t *g)
 
 void md_rwmutex_rlock(md_rwmutex_t *rw)
 {
+	nilcheck(rw);
 	RACE(rw_read(&rw->state, RW_CALLER_PC()));
 	md__check_preempt();
 	md__lock(&rw->lock);
@@ -44,6 +52,7 @@ void md_rwmutex_rlock(md_rwmutex_t *rw)
 
 void md_rwmutex_runlock(md_rwmutex_t *rw)
 {
+	nilcheck(rw);
 	RACE(rw_read(&rw->state, RW_CALLER_PC()));
 	RACE(rw_release_merge(&rw->writerSem));
 	md__lock(&rw->lock);
@@ -65,6 +74,7 @@ void md_rwmutex_runlock(md_rwmutex_t *rw)
 
 void md_rwmutex_lock(md_rwmutex_t *rw)
 {
+	nilcheck(rw);
 	RACE(rw_read(&rw->state, RW_CALLER_PC()));
 	md__check_preempt();
 	md__lock(&rw->lock);
@@ -83,6 +93,7 @@ void md_rwmutex_lock(md_rwmutex_t *rw)
 
 void md_rwmutex_unlock(md_rwmutex_t *rw)
 {
+	nilcheck(rw);
 	RACE(rw_read(&rw->state, RW_CALLER_PC()));
 	RACE(rw_release(&rw->readerSem));
 	md__lock(&rw->lock);

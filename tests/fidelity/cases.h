@@ -81,6 +81,8 @@ struct fixture {
 	md_wg_t wg;
 	md_wg_t join;        /* the runner's join of go0/go1 tasks */
 	md_once_t once;
+	md_rwmutex_t rw;
+	md_map_t *m;
 	int64_t s;           /* a word used only with md_atomic_* */
 	int64_t s2;
 };
@@ -105,6 +107,16 @@ md_chan_t *mkchan(size_t cap);
 void send(md_chan_t *c, long v);
 long recv(md_chan_t *c);
 int recv_ok(md_chan_t *c, long *v);
+
+/* select over channels of long: SELECT(block, SSEND(c, v), SRECV(c), ...)
+ * returns the index of the case that ran, or -1 (the default case, when
+ * block is 0). A Go select with a default case is SELECT(0, ...). */
+#define SSEND(ch, v) ((md_select_case_t){.c = (ch), .dir = MD_SEND, .elem = &(long){(v)}})
+#define SRECV(ch) ((md_select_case_t){.c = (ch), .dir = MD_RECV, .elem = NULL})
+#define SELECT(block, ...)                                                          \
+	md_select((md_select_case_t[]){__VA_ARGS__},                                \
+	          (int)(sizeof((md_select_case_t[]){__VA_ARGS__}) / sizeof(md_select_case_t)), \
+	          (block))
 
 /* md_try around fn: 1 if fn panicked (Go's defer + recover). */
 int try0(void (*fn)(void));

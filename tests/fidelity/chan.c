@@ -8,10 +8,7 @@
  * because the channel is closed; len() is no synchronization; a send reads
  * the channel and close writes it (racereadpc/racewritepc in chan.go).
  *
- * Skipped (the model has no select): TestRaceChanSendSend,
- * TestRaceChanSendSelectClose, TestRaceSelectReadWriteAsync,
- * TestRaceSelectReadWriteSync, TestNoRaceSelectReadWriteAsync,
- * TestNoRaceSelectMutex, TestNoRaceBlockedSelectSendSync.
+ * select cases of chan_test.go use md_select (SELECT in cases.h).
  */
 #include "cases.h"
 
@@ -598,4 +595,261 @@ FCASE(NoRaceBlockedSendSync, NORACE)
 	md_chan_recv(F.c, &p);
 	if (rd(p) != 42)
 		md_exit(3);
+}
+
+/* ---- select and the rest of chan_test.go ------------------------------- */
+
+/* c holds nil; a task blocks sending &i; main takes the nil, which lets
+ * the blocked send into the buffer, then selects it: the select receives
+ * what the sender wrote before sending. i escapes: a heap block. */
+static void bsss_g(void)
+{
+	long *i = md_alloc(sizeof *i);
+	wr(i, 42);
+	send(F.c, (long)(uintptr_t)i);
+}
+
+FCASE(NoRaceBlockedSelectSendSync, NORACE)
+{
+	F.c = mkchan(1);
+	send(F.c, 0);
+	go0(bsss_g);
+	sleep_ms(10);
+	recv(F.c);
+	long p = 0;
+	md_select_case_t cs[] = {{.c = F.c, .dir = MD_RECV, .elem = &p},
+	                         {.c = mkchan(0), .dir = MD_RECV}};
+	if (md_select(cs, 2, 1) == 0 && rd((long *)(uintptr_t)p) != 42)
+		md_panic("NoRaceBlockedSelectSendSync: *p != 42");
+}
+
+static void cap_to_r(void)
+{
+	send(F.c1, (long)md_chan_cap(F.c));
+}
+
+static void len_to_r(void)
+{
+	send(F.c1, (long)md_chan_len(F.c));
+}
+
+static void close_c_r0(void)
+{
+	md_chan_close(F.c);
+	send(F.c1, 0);
+}
+
+FCASE(NoRaceChanCloseCap, NORACE)
+{
+	F.c = mkchan(10);
+	F.c1 = mkchan(10);
+	go0(cap_to_r);
+	go0(close_c_r0);
+	recv(F.c1);
+	recv(F.c1);
+}
+
+FCASE(NoRaceChanCloseLen, NORACE)
+{
+	F.c = mkchan(10);
+	F.c1 = mkchan(10);
+	go0(len_to_r);
+	go0(close_c_r0);
+	recv(F.c1);
+	recv(F.c1);
+}
+
+static long *chbr_loc;
+
+static void chbr_reader(void)
+{
+	if (SELECT(0, SRECV(F.c1)) == 0)
+		rd(chbr_loc);
+	md_chan_close(F.c2);
+}
+
+static void chbr_writer(void)
+{
+	wr(chbr_loc, 1);
+	md_chan_close(F.c1);
+}
+
+FCASE(NoRaceCloseHappensBeforeRead, NORACE)
+{
+	for (int i = 0; i < 100; i++) {
+		chbr_loc = md_alloc(sizeof(long)); /* var loc int, per iteration */
+		F.c1 = md_chan_make(0, 0);         /* write */
+		F.c2 = md_chan_make(0, 0);         /* read */
+		go0(chbr_reader);
+		go0(chbr_writer);
+		md_chan_recv(F.c2, NULL);
+	}
+}
+
+/* Elements of size zero: every slot is one sync object that accumulates
+ * (Go's racenotify for c.elemsize == 0), so the later sends happen-after
+ * both receives whichever slot each took. */
+static void es0_x(void)
+{
+	wr(&F.x, rd(&F.x) + 1);
+	md_chan_recv(F.c, NULL);
+}
+
+static void es0_y(void)
+{
+	wr(&F.y, rd(&F.y) + 1);
+	md_chan_recv(F.c, NULL);
+}
+
+FCASE(NoRaceElemetSize0, NORACE)
+{
+	F.c = md_chan_make(0, 2);
+	md_chan_send(F.c, NULL);
+	md_chan_send(F.c, NULL);
+	go0(es0_x);
+	go0(es0_y);
+	sleep_ms(10);
+	md_chan_send(F.c, NULL);
+	md_chan_send(F.c, NULL);
+	wr(&F.x, rd(&F.x) + 1);
+	wr(&F.y, rd(&F.y) + 1);
+}
+
+static void selmtx_g(void)
+{
+	SELECT(1, SSEND(F.mtx, 0), SRECV(F.c1));
+	wr(&F.x, 42);
+	SELECT(1, SRECV(F.mtx), SRECV(F.c1));
+	send(F.done, 0);
+}
+
+FCASE(NoRaceSelectMutex, NORACE)
+{
+	F.done = mkchan(0);
+	F.mtx = mkchan(1);
+	F.c1 = mkchan(0); /* aux */
+	go0(selmtx_g);
+	SELECT(1, SSEND(F.mtx, 0), SRECV(F.c1));
+	wr(&F.x, 43);
+	SELECT(1, SRECV(F.mtx), SRECV(F.c1));
+	recv(F.done);
+}
+
+/* `case c1 <- x`: the value is read when the select evaluates its cases,
+ * before choosing one; `case x = <-c1`: x is written only if that case
+ * runs. */
+static void selrw_sender(void)
+{
+	long x = rd(&F.x);
+	SELECT(1, SSEND(F.c1, x), SSEND(F.c2, 1));
+	send(F.done, 1);
+}
+
+FCASE(NoRaceSelectReadWriteAsync, NORACE)
+{
+	F.done = mkchan(0);
+	F.c1 = mkchan(0);
+	F.c2 = mkchan(0);
+	go0(selrw_sender);
+	long v;
+	md_select_case_t cs[] = {{.c = F.c1, .dir = MD_RECV, .elem = &v},
+	                         {.c = F.c2, .dir = MD_SEND, .elem = &(long){1}}};
+	if (md_select(cs, 2, 1) == 0)
+		wr(&F.x, v);
+	recv(F.done);
+}
+
+static void rsel3_sender(void)
+{
+	long x = rd(&F.x);
+	SELECT(1, SSEND(F.c1, x), SSEND(F.c3, 1));
+	send(F.done, 1);
+}
+
+FCASE(RaceSelectReadWriteAsync, RACE)
+{
+	F.done = mkchan(0);
+	F.c1 = mkchan(10);
+	F.c2 = mkchan(10);
+	F.c3 = mkchan(0);
+	send(F.c2, 1);
+	go0(rsel3_sender);
+	long v;
+	md_select_case_t cs[] = {{.c = F.c2, .dir = MD_RECV, .elem = &v},
+	                         {.c = F.c3, .dir = MD_SEND, .elem = &(long){1}}};
+	if (md_select(cs, 2, 1) == 0)
+		wr(&F.x, v);
+	recv(F.done);
+}
+
+FCASE(RaceSelectReadWriteSync, RACE)
+{
+	F.done = mkchan(0);
+	F.c1 = mkchan(0);
+	F.c2 = mkchan(0);
+	F.c3 = mkchan(0);
+	go0(recv_c1);
+	go0(send_c2);
+	go0(rsel3_sender);
+	long v;
+	md_select_case_t cs[] = {{.c = F.c2, .dir = MD_RECV, .elem = &v},
+	                         {.c = F.c3, .dir = MD_SEND, .elem = &(long){1}}};
+	if (md_select(cs, 2, 1) == 0)
+		wr(&F.x, v);
+	recv(F.done);
+}
+
+static void sendselclose_sel(void)
+{
+	SELECT(1, SSEND(F.c, 1), SRECV(F.c1));
+}
+
+static void sendselclose_g(void)
+{
+	sleep_ms(10);
+	try0(sendselclose_sel);
+	send(F.compl, 1);
+}
+
+static void close_c_compl(void)
+{
+	md_chan_close(F.c);
+	send(F.compl, 1);
+}
+
+FCASE(RaceChanSendSelectClose, RACE)
+{
+	F.compl = mkchan(2);
+	F.c = mkchan(1);
+	F.c1 = mkchan(0);
+	go0(sendselclose_g);
+	go0(close_c_compl);
+	recv(F.compl);
+	recv(F.compl);
+}
+
+static void sendsend_1(void)
+{
+	wr(&F.v1, 1);
+	if (SELECT(0, SSEND(F.c, 1)) < 0)
+		wr(&F.v2, 2);
+	send(F.compl, 1);
+}
+
+static void sendsend_2(void)
+{
+	wr(&F.v2, 1);
+	if (SELECT(0, SSEND(F.c, 1)) < 0)
+		wr(&F.v1, 2);
+	send(F.compl, 1);
+}
+
+FCASE(RaceChanSendSend, RACE)
+{
+	F.compl = mkchan(2);
+	F.c = mkchan(1);
+	go0(sendsend_1);
+	go0(sendsend_2);
+	recv(F.compl);
+	recv(F.compl);
 }

@@ -12,7 +12,8 @@ struct fixture F = {.mu = MD_MUTEX_INIT,
                     .mu2 = MD_MUTEX_INIT,
                     .wg = MD_WG_INIT,
                     .join = MD_WG_INIT,
-                    .once = MD_ONCE_INIT};
+                    .once = MD_ONCE_INIT,
+                    .rw = MD_RWMUTEX_INIT};
 
 /* The real memory accesses are relaxed atomics: a racy case must not be
  * undefined behaviour in C, nor be optimized away; TSan only sees the

@@ -193,3 +193,95 @@ FCASE(RaceOnceOutside, RACE)
 	wr(&F.x, 1);
 	recv(F.ch);
 }
+
+/* ---- sync.Cond (sync_test.go) ------------------------------------------ */
+
+static md_cond_t cond = MD_COND_INIT(&F.mu);
+
+static void cond_signal(void)
+{
+	wr(&F.x, 1);
+	md_mutex_lock(&F.mu);
+	wr(&F.f, 1); /* condition */
+	md_cond_signal(&cond);
+	md_mutex_unlock(&F.mu);
+}
+
+FCASE(NoRaceCond, NORACE)
+{
+	go0(cond_signal);
+	md_mutex_lock(&F.mu);
+	while (rd(&F.f) != 1)
+		md_cond_wait(&cond);
+	md_mutex_unlock(&F.mu);
+	wr(&F.x, 2);
+}
+
+/* Go sleeps 10 ms so that main enters the Wait loop, and 10 ms so that it
+ * leaves it before x = 3; gates give the same order. */
+static void cond_signal_late(void)
+{
+	gate_wait(0);
+	wr(&F.x, 1);
+	md_mutex_lock(&F.mu);
+	wr(&F.f, 1);
+	md_cond_signal(&cond);
+	md_mutex_unlock(&F.mu);
+	gate_wait(1);
+	md_mutex_lock(&F.mu);
+	wr(&F.x, 3);
+	md_mutex_unlock(&F.mu);
+	send(F.done, 1);
+}
+
+static void cond_open_gate0(void)
+{
+	sleep_ms(10);
+	gate_open(0);
+}
+
+FCASE(RaceCond, RACE)
+{
+	F.done = mkchan(0);
+	go0(cond_signal_late);
+	go0(cond_open_gate0);
+	md_mutex_lock(&F.mu);
+	while (rd(&F.f) != 1)
+		md_cond_wait(&cond);
+	md_mutex_unlock(&F.mu);
+	wr(&F.x, 2);
+	gate_open(1);
+	recv(F.done);
+}
+
+static void nil_rlock(void)
+{
+	md_rwmutex_t *othermutex = NULL;
+	md_rwmutex_rlock(othermutex);
+}
+
+FCASE(NoRaceNilMutexCrash, NORACE)
+{
+	long *panics = md_alloc(sizeof *panics);
+	if (try0(nil_rlock)) {
+		md_mutex_lock(&F.mu);
+		wr(panics, rd(panics) + 1);
+		md_mutex_unlock(&F.mu);
+	} else {
+		md_panic("no panic");
+	}
+}
+
+/* time.AfterFunc(10ns, f) runs f in a goroutine of its own after 10 ns;
+ * the model has no timers: a task that sleeps, then runs f. Nothing else
+ * touches x (timer.Stop is deferred after the test body). */
+static void afterfunc2(void)
+{
+	md_sleep_us(1);
+	wr(&F.x, 1);
+}
+
+FCASE(NoRaceAfterFunc2, NORACE)
+{
+	go0(afterfunc2);
+}

@@ -7,7 +7,7 @@
  * reported as plain accesses (two atomic stores never race), so they must
  * not also be accessed with MD_READ/MD_WRITE.
  */
-#include "internal.h"
+#include "util.h"
 
 int64_t md_atomic_load64(const int64_t *p)
 {

@@ -12,13 +12,16 @@
  * has per-P caches; the annotations would be the same). md_alloc annotates
  * rw_malloc (TSan resets the block's shadow: no stale race history from a
  * previous block at that address), md_free annotates rw_free (a later
- * access is reported as a use after free). Runtime objects (G's, channel
- * buffers) come from md__heap_raw: heap memory, so usable as sync objects,
- * but not announced as user allocations.
+ * access is reported as a use after free); they are in alloc.c, on top of
+ * this file's raw blocks. Runtime objects (G's, channel buffers) use the
+ * raw blocks directly: heap memory, so usable as sync objects, but not
+ * announced as user allocations.
  */
-#include "internal.h"
+#include "util.h"
+
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -122,24 +125,7 @@ void md__heap_raw_free(void *p)
 	md__unlock(&heap_lock);
 }
 
-void *md_alloc(size_t size)
+size_t md__heap_size(const void *p)
 {
-	char *p = alloc(size);
-	/* The block is new to TSan: its shadow is reset, and reports about it
-	 * say "allocated by task N at <caller>". */
-	RACE(rw_malloc(p, ((struct hdr *)(p - HDR))->size, RW_CALLER_PC()));
-	md__check_preempt(); /* a runtime call is a safe point */
-	return p;
-}
-
-void md_free(void *p)
-{
-	if (!p)
-		return;
-	struct hdr *h = (struct hdr *)((char *)p - HDR);
-	RACE(rw_free(p, h->size));
-	md__lock(&heap_lock);
-	((struct freeblk *)h)->next = freelist[h->cls];
-	freelist[h->cls] = (struct freeblk *)h;
-	md__unlock(&heap_lock);
+	return ((const struct hdr *)((const char *)p - HDR))->size;
 }

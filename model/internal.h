@@ -2,13 +2,13 @@
  * model/internal.h - the model runtime's private structures (G, M, P, the
  * scheduler) and the seam to racewire.
  *
- * Every racewire call of the runtime goes through the RACE_* macros or sits
- * in #ifndef MODEL_NORACE blocks, so libmodel_norace.a has none at all.
+ * The leaf utilities (util.h) do not include this header: it includes
+ * them.
  */
 #ifndef MODEL_INTERNAL_H
 #define MODEL_INTERNAL_H
 
-#include "model.h"
+#include "util.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -16,12 +16,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-#ifdef MODEL_NORACE
-#define RACE(stmt) ((void)0)
-#else
-#define RACE(stmt) do { stmt; } while (0)
-#endif
 
 #define MD_MAXPROCS 64
 #define MD_MAXM 1024
@@ -183,36 +177,22 @@ void md__wait_for_p(md_m_t *m);       /* get any P (wait), wire it */
 int md__runq_empty(md_p_t *p);
 void md__check_preempt(void);
 md_m_t *md__pinned_m(md_g_t *g);
-uint64_t md__nanotime(void);
 
 /* thread.c */
 md_m_t *md__mnew(int foreign);
 void md__newm(md_p_t *p);             /* start a thread that runs with p */
 void md__notesleep(md_m_t *m);
 void md__notewakeup(md_m_t *m);
-void md__futex_wait(_Atomic uint32_t *w, uint32_t val);
-void md__futex_wake(_Atomic uint32_t *w, int n);
 
 /* monitor.c */
 void md__monitor_start(void);
 void md__monitor_stop(void);
 void md__signals_init(void);
 
-/* heap.c */
-void md__heap_init(void);
-void *md__heap_raw(size_t size);     /* runtime objects: not annotated */
-void md__heap_raw_free(void *p);
 
 /* panic.c */
 void md__panic_gone(md_g_t *g);
 
-/* exit.c / errors */
-_Noreturn void md__fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void md__rwcheck(int rc, const char *what);
 
-/* Internal spin lock with sched_yield backoff (runtime objects only; never
- * held across a task switch except by the g0 "unlockf" protocol). */
-void md__lock(uint32_t *l);
-void md__unlock(uint32_t *l);
 
 #endif

@@ -8,7 +8,7 @@
  *
  * A chained hash table, doubled at load 1: enough for a model.
  */
-#include "internal.h"
+#include "util.h"
 
 #include <string.h>
 

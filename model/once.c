@@ -3,7 +3,7 @@
  * happens-after it (Go's sync.Once: an atomic load of done, which race mode
  * treats as an acquire, and the slow path under a mutex).
  */
-#include "internal.h"
+#include "util.h"
 
 void md_once_do(md_once_t *o, void (*fn)(void *), void *arg)
 {

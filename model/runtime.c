@@ -22,33 +22,9 @@
  */
 #include "internal.h"
 
-#include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
 
-
-_Noreturn void md__fatal(const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "model: FATAL: %s\n", buf);
-	fflush(stderr);
-	abort();
-}
-
-void md__rwcheck(int rc, const char *what)
-{
-#ifndef MODEL_NORACE
-	if (rc < 0)
-		md__fatal("%s: %s: %s", what, rw_strerror(rc), rw_last_error());
-#else
-	(void)rc;
-	(void)what;
-#endif
-}
 
 void md_config_default(md_config_t *cfg)
 {

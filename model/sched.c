@@ -43,30 +43,6 @@ __attribute__((noinline)) static md_m_t *self(void)
 	return md__m;
 }
 
-uint64_t md__nanotime(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-void md__lock(uint32_t *l)
-{
-	for (unsigned i = 0; __atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE); i++) {
-		while (__atomic_load_n(l, __ATOMIC_RELAXED)) {
-			if (++i > 64)
-				sched_yield();
-			else
-				__builtin_ia32_pause();
-		}
-	}
-}
-
-void md__unlock(uint32_t *l)
-{
-	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
-}
-
 /* ---- Tasks ---------------------------------------------------------------- */
 
 static void g_entry(void);

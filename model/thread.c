@@ -10,20 +10,8 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <linux/futex.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
-
-void md__futex_wait(_Atomic uint32_t *w, uint32_t val)
-{
-	syscall(SYS_futex, (uint32_t *)w, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0);
-}
-
-void md__futex_wake(_Atomic uint32_t *w, int n)
-{
-	syscall(SYS_futex, (uint32_t *)w, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
-}
 
 /* A one-token semaphore per M: a wakeup before the sleep is not lost. */
 void md__notesleep(md_m_t *m)

@@ -73,6 +73,7 @@ MODEL_BENCH     := $(wildcard bench/model/*.c)
 REPRO_SRCS      := $(wildcard stress/repro/*.c)
 FIDELITY_SRCS   := $(wildcard tests/fidelity/*.c)
 EXAMPLE_SRCS    := $(wildcard examples/*.c)
+EXAMPLE_CXX_SRCS := $(wildcard examples/*.cpp)
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 
@@ -87,7 +88,8 @@ RUNNER_HELPER_BINS := $(patsubst tests/runner/helpers/%.c,$(O)/tests/runner/help
 DIAG_BIN := $(if $(DIAG_SRCS),$(O)/bin/racewire-diagnose)
 DIAG_TEST_BINS := $(patsubst tests/diagnose/%.c,$(O)/tests/diagnose/%,$(DIAG_TESTS))
 BENCH_BINS := $(patsubst bench/%.c,$(O)/bench/%,$(BENCH_SRCS))
-EXAMPLE_BINS := $(patsubst examples/%.c,$(O)/examples/%,$(EXAMPLE_SRCS))
+EXAMPLE_CXX_BINS := $(patsubst examples/%.cpp,$(O)/examples/%,$(EXAMPLE_CXX_SRCS))
+EXAMPLE_BINS := $(patsubst examples/%.c,$(O)/examples/%,$(EXAMPLE_SRCS)) $(EXAMPLE_CXX_BINS)
 
 MODEL_LIB := $(if $(MODEL_SRCS),$(O)/lib/libmodel.a)
 MODEL_NORACE_LIB := $(if $(MODEL_SRCS),$(O)/lib/libmodel_norace.a)
@@ -163,7 +165,8 @@ $(O)/tests/unit/%: $(O)/obj/tests/unit/%.o $(LIB) $(TSAN_OBJ)
 	@mkdir -p $(@D)
 	$(call link_tsan,$(TSAN_OBJ),$(CRITERION))
 
-$(O)/obj/tests/integration/%.o: RW_CFLAGS += -DRW_PROGS_DIR='"$(abspath $(O))/progs"'
+$(O)/obj/tests/integration/%.o: RW_CFLAGS += -DRW_PROGS_DIR='"$(abspath $(O))/progs"' \
+	-DRW_SOURCE_DIR='"$(CURDIR)"' -DRW_BUILD_DIR='"$(abspath $(O))"'
 $(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(LIB) $(TSAN_OBJ)
 	@mkdir -p $(@D)
 	$(call link_tsan,$(TSAN_OBJ),$(CRITERION))
@@ -284,6 +287,16 @@ $(O)/bench/%: $(O)/obj/bench/%.o $(LIB) $(TSAN_OBJ)
 $(O)/examples/%: $(O)/obj/examples/%.o $(LIB) $(TSAN_OBJ)
 	@mkdir -p $(@D)
 	$(call link_tsan,$(TSAN_OBJ))
+
+# The C++ example: the public header must stay valid C++ (CXX=clang++ too).
+RW_CXXFLAGS := -std=c++17 -Wall -Wextra -Werror -fno-omit-frame-pointer -fno-pie -Iinclude \
+               -pthread -MMD -MP $(if $(filter none,$(BACKEND)),-DRW_BACKEND_NONE)
+$(O)/obj/examples/%.o: examples/%.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(CFLAGS) $(RW_CXXFLAGS) -c -o $@ $<
+$(EXAMPLE_CXX_BINS): $(O)/examples/%: $(O)/obj/examples/%.o $(LIB) $(TSAN_OBJ)
+	@mkdir -p $(@D)
+	$(CXX) $(RW_LDFLAGS) -o $@ $< $(LIB) $(TSAN_OBJ) $(RW_LIBS)
 
 # ---- What people run -------------------------------------------------------------
 test:

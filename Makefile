@@ -8,22 +8,34 @@
 #   make bench       print the benchmark figures
 #
 # Variables:
+#   BACKEND=go|none      the TSan runtime the library drives (default go:
+#                        compiler-rt's Go-mode runtime; none: the guards
+#                        alone, no TSan). Each builds into its own O.
 #   TSAN=release|debug   which Go-mode runtime executables link (default
 #                        release; debug has TSan's internal CHECKs on)
 #   TSAN_OBJ=path        link a runtime object of your own instead
-#   O=dir                output folder (default build); e.g. O=build/clang
+#   O=dir                output folder (default build for go, build/none
+#                        for none); e.g. O=build/clang
 #   CC=gcc|clang         both must build our code with -Werror
 #
 # Every build output lands under $(O); build/tsan holds the fetched runtime
 # (shared by every O, since it is the same object whatever compiles us).
 
-O        ?= build
+BACKEND  ?= go
+BACKENDS := go none
+ifeq ($(filter $(BACKEND),$(BACKENDS)),)
+$(error BACKEND must be one of: $(BACKENDS); not '$(BACKEND)')
+endif
+O        ?= $(if $(filter go,$(BACKEND)),build,build/$(BACKEND))
 TSAN     ?= release
 TSAN_DIR ?= build/tsan
 
 TSAN_RELEASE_OBJ := $(TSAN_DIR)/race_linux_amd64.syso
 TSAN_DEBUG_OBJ   := $(TSAN_DIR)/race_debug_linux_amd64.syso
-ifeq ($(TSAN),release)
+ifeq ($(BACKEND),none)
+# No TSan runtime: programs link the library alone.
+TSAN_OBJ :=
+else ifeq ($(TSAN),release)
 TSAN_OBJ ?= $(TSAN_RELEASE_OBJ)
 else ifeq ($(TSAN),debug)
 TSAN_OBJ ?= $(TSAN_DEBUG_OBJ)
@@ -34,7 +46,8 @@ endif
 CFLAGS   ?= -O2 -g
 # Go-mode TSan shadows only [0x1000, 0xe000000000): no PIE anywhere.
 RW_CFLAGS := -std=c11 -Wall -Wextra -Werror -fno-omit-frame-pointer \
-             -fno-pie -D_GNU_SOURCE -Iinclude -pthread -MMD -MP
+             -fno-pie -D_GNU_SOURCE -Iinclude -pthread -MMD -MP \
+             $(if $(filter none,$(BACKEND)),-DRW_BACKEND_NONE)
 RW_LDFLAGS := -no-pie -pthread
 RW_LIBS    := -ldw -lelf -lpthread
 CRITERION  := -lcriterion
@@ -42,7 +55,7 @@ CRITERION  := -lcriterion
 LIB := $(O)/lib/libracewire.a
 
 # ---- Sources, by folder ----------------------------------------------------
-LIB_SRCS        := $(wildcard shim/*.c tsan_glue/*.c)
+LIB_SRCS        := $(wildcard shim/*.c backend/$(BACKEND)/*.c)
 UNIT_TESTS      := $(wildcard tests/unit/test_*.c)
 INTEG_TESTS     := $(wildcard tests/integration/test_*.c)
 PROGS           := $(wildcard tests/progs/*.c)
@@ -60,6 +73,7 @@ MODEL_BENCH     := $(wildcard bench/model/*.c)
 REPRO_SRCS      := $(wildcard stress/repro/*.c)
 FIDELITY_SRCS   := $(wildcard tests/fidelity/*.c)
 EXAMPLE_SRCS    := $(wildcard examples/*.c)
+EXAMPLE_CXX_SRCS := $(wildcard examples/*.cpp)
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 
@@ -74,7 +88,8 @@ RUNNER_HELPER_BINS := $(patsubst tests/runner/helpers/%.c,$(O)/tests/runner/help
 DIAG_BIN := $(if $(DIAG_SRCS),$(O)/bin/racewire-diagnose)
 DIAG_TEST_BINS := $(patsubst tests/diagnose/%.c,$(O)/tests/diagnose/%,$(DIAG_TESTS))
 BENCH_BINS := $(patsubst bench/%.c,$(O)/bench/%,$(BENCH_SRCS))
-EXAMPLE_BINS := $(patsubst examples/%.c,$(O)/examples/%,$(EXAMPLE_SRCS))
+EXAMPLE_CXX_BINS := $(patsubst examples/%.cpp,$(O)/examples/%,$(EXAMPLE_CXX_SRCS))
+EXAMPLE_BINS := $(patsubst examples/%.c,$(O)/examples/%,$(EXAMPLE_SRCS)) $(EXAMPLE_CXX_BINS)
 
 MODEL_LIB := $(if $(MODEL_SRCS),$(O)/lib/libmodel.a)
 MODEL_NORACE_LIB := $(if $(MODEL_SRCS),$(O)/lib/libmodel_norace.a)
@@ -93,25 +108,42 @@ MODEL_BENCH_BINS := $(patsubst bench/model/%.c,$(O)/bench/model/%,$(MODEL_BENCH)
 TEST_BINS := $(UNIT_BINS) $(INTEG_BINS) $(RUNNER_TEST_BINS) $(DIAG_TEST_BINS) $(MODEL_TEST_BINS)
 TOOLS := $(RUNNER_BIN) $(DIAG_BIN)
 
+# The none backend runs the suites that test guards, not race reports:
+# the unit tests of every guarantee and the model runtime's scheduling,
+# callbacks and panics. What needs TSan (reports, child programs against
+# the runtimes, reproducers, the fidelity suite) is the go backend's.
+NONE_TESTS := $(O)/tests/unit/test_wiring $(O)/tests/unit/test_transitions \
+              $(O)/tests/unit/test_options \
+              $(O)/tests/unit/test_heap_check $(O)/tests/unit/test_heap_map \
+              $(O)/tests/unit/test_backend \
+              $(O)/tests/model/test_sched $(O)/tests/model/test_callback \
+              $(O)/tests/model/test_panic
+
 # Keep intermediate objects: deleting them forces needless rebuilds.
 .SECONDARY:
 
 .PHONY: all deps lib tools tests build-tests test stress demo bench fuzz clean distclean
+ifeq ($(BACKEND),none)
+all: lib tests $(EXAMPLE_BINS)
+lib: $(LIB)
+tests build-tests: $(NONE_TESTS)
+else
 all: lib tools tests $(BENCH_BINS) $(EXAMPLE_BINS) $(MODEL_EXAMPLE_BINS) $(MODEL_BENCH_BINS)
 lib: $(LIB)
 tools: $(TOOLS)
 tests build-tests: $(TEST_BINS) $(PROG_BINS) $(PROG_DEBUG_BINS) $(RUNNER_HELPER_BINS) $(TOOLS) \
 	$(EXAMPLE_BINS) $(MODEL_PROG_BINS) $(MODEL_EXAMPLE_BINS) $(REPRO_BINS) $(FIDELITY_BINS)
+endif
 
 # ---- Set-up ------------------------------------------------------------------
 # deps is idempotent and quiet when all is present; the README's commands run
 # it first, in a sub-make, so nothing compiles before the packages exist.
 deps:
 	@bash ci/deps.sh
-	@bash tsan_glue/get-tsan-runtime.sh $(TSAN_DIR)
+	@bash backend/go/get-tsan-runtime.sh $(TSAN_DIR)
 
 $(TSAN_DIR)/VERSION:
-	@bash tsan_glue/get-tsan-runtime.sh $(TSAN_DIR)
+	@bash backend/go/get-tsan-runtime.sh $(TSAN_DIR)
 $(TSAN_RELEASE_OBJ) $(TSAN_DEBUG_OBJ): | $(TSAN_DIR)/VERSION
 	@test -s $@ || { echo "racewire: $@ is missing (see $(TSAN_DIR)/VERSION)"; exit 1; }
 
@@ -133,7 +165,8 @@ $(O)/tests/unit/%: $(O)/obj/tests/unit/%.o $(LIB) $(TSAN_OBJ)
 	@mkdir -p $(@D)
 	$(call link_tsan,$(TSAN_OBJ),$(CRITERION))
 
-$(O)/obj/tests/integration/%.o: RW_CFLAGS += -DRW_PROGS_DIR='"$(abspath $(O))/progs"'
+$(O)/obj/tests/integration/%.o: RW_CFLAGS += -DRW_PROGS_DIR='"$(abspath $(O))/progs"' \
+	-DRW_SOURCE_DIR='"$(CURDIR)"' -DRW_BUILD_DIR='"$(abspath $(O))"'
 $(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(LIB) $(TSAN_OBJ)
 	@mkdir -p $(@D)
 	$(call link_tsan,$(TSAN_OBJ),$(CRITERION))
@@ -255,12 +288,24 @@ $(O)/examples/%: $(O)/obj/examples/%.o $(LIB) $(TSAN_OBJ)
 	@mkdir -p $(@D)
 	$(call link_tsan,$(TSAN_OBJ))
 
+# The C++ example: the public header must stay valid C++ (CXX=clang++ too).
+RW_CXXFLAGS := -std=c++17 -Wall -Wextra -Werror -fno-omit-frame-pointer -fno-pie -Iinclude \
+               -pthread -MMD -MP $(if $(filter none,$(BACKEND)),-DRW_BACKEND_NONE)
+$(O)/obj/examples/%.o: examples/%.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(CFLAGS) $(RW_CXXFLAGS) -c -o $@ $<
+$(EXAMPLE_CXX_BINS): $(O)/examples/%: $(O)/obj/examples/%.o $(LIB) $(TSAN_OBJ)
+	@mkdir -p $(@D)
+	$(CXX) $(RW_LDFLAGS) -o $@ $< $(LIB) $(TSAN_OBJ) $(RW_LIBS)
+
 # ---- What people run -------------------------------------------------------------
 test:
 	@$(MAKE) --no-print-directory deps
 	@echo "racewire: building (CC=$(CC), TSAN=$(TSAN), O=$(O))"
 	@$(MAKE) --no-print-directory build-tests
-	@bash tests/run.sh $(O)
+	@echo "racewire: building the none backend (BACKEND=none, O=$(O)/none)"
+	@$(MAKE) --no-print-directory BACKEND=none O=$(O)/none build-tests
+	@bash tests/run.sh $(O) $(O)/none
 
 # The main job: every reproducer, guarded and unguarded, and one table.
 # STRESS_BUDGET=seconds per guarded job (default 15), STRESS_UNGUARDED=runs.
@@ -288,7 +333,7 @@ fuzz:
 
 clean:
 	rm -rf $(O)/obj $(O)/obj-norace $(O)/lib $(O)/bin $(O)/tests $(O)/progs $(O)/bench \
-		$(O)/examples $(O)/model $(O)/stress
+		$(O)/examples $(O)/model $(O)/stress $(O)/none
 
 distclean:
 	rm -rf build

@@ -9,6 +9,11 @@
  * Build: cc -std=c11 -no-pie -Iinclude minimal.c build/lib/libracewire.a \
  *           build/tsan/race_linux_amd64.syso -ldw -lelf -lpthread
  */
+/* For mmap's MAP_ANONYMOUS and MAP_FIXED_NOREPLACE (the heap's fixed
+ * address), not for racewire, whose header needs plain C11 only. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <racewire.h>
 
 #include <pthread.h>

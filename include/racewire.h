@@ -24,6 +24,30 @@
  * libuv; rw_last_error() gives the calling thread's message for the last
  * failure, naming the threads, contexts and tasks involved.
  *
+ * The guarantees, numbered as everywhere in racewire:
+ *   1 processor wiring: a context is wired to one thread at a time, and
+ *     every TSan call comes from its owner (seed 001, Go issue 27660);
+ *   2 the foreign-call bracket: the acquire that closes a foreign call
+ *     waits for a wired context (seeds 001 and 003);
+ *   3 callbacks stay pinned to their thread until their cleanups ran
+ *     (seed 002, Go issue 47441);
+ *   4 foreign threads attach and detach with every signal blocked
+ *     (seed 004, Go issue 12277);
+ *   5 unwinding across foreign frames is repaired by checkpoints (seed 003);
+ *   6 suspension: a thread in external code is never suspended (the
+ *     external-code word; seed 000, Go issue 35775);
+ *   7 finalization runs once, unsuspendable, and TSan sees no call after
+ *     it began (seed 000).
+ *
+ * Backends. The library is built for one TSan runtime (make BACKEND=...):
+ * "go", compiler-rt's Go-mode runtime (the default), or "none", the guards
+ * without TSan. A program is compiled for the same one (-DRW_BACKEND_NONE
+ * for none; pkg-config's racewire-<backend>.pc says it); rw_init refuses a
+ * mismatch.
+ *
+ * Portability. This header needs only C11 (no feature-test macros) or
+ * C++11, and declares no TSan symbol under TSan's own names.
+ *
  * Layout. The Go-mode runtime only handles application memory in
  * [0x1000, 0xe000000000): link executables with -no-pie and put the managed
  * heap at a fixed address there (0xc000000000 is conventional).
@@ -31,7 +55,6 @@
 #ifndef RACEWIRE_H
 #define RACEWIRE_H
 
-#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -110,14 +133,18 @@ typedef struct rw_options {
 	int symbolize;           /* 1 (default): DWARF file:line in reports */
 	/* A flight record (racewire/flight.h): recent events per thread in
 	 * this file, readable after a crash with racewire-diagnose --flight.
-	 * Empty (default): off. flight_events is the ring size per thread. */
+	 * Empty (default): off. In the path, %p is the process id and %r the
+	 * run number racewire-stress puts in RACEWIRE_RUN ("0" without it),
+	 * so runs of one command line keep a record each; %% is a '%'.
+	 * flight_events is the ring size per thread. */
 	char flight[256];
-	int flight_events;       /* default 256 */
+	int flight_events;       /* 16 to 1048576, default 256 */
 	rw_symbolize_fn symbolizer; /* optional managed-PC hook; API only */
 	void *symbolizer_arg;
 } rw_options_t;
 
-/* Fill *opts with the defaults listed above. */
+/* Fill *opts with the defaults listed above. rw_init refuses a field out
+ * of its range (RW_EINVAL naming it), as the text parser does. */
 void rw_options_default(rw_options_t *opts);
 
 /* Apply option text in the style of TSAN_OPTIONS ("policy=drop:verbosity=0";
@@ -137,9 +164,14 @@ int rw_options_parse(rw_options_t *opts, const char *text, char *err, size_t err
  * task is its current task, and both are returned. Fails with RW_EALREADY
  * on a second call, RW_EINVAL on bad options, RW_ERANGE if the executable
  * was linked as PIE (its image lies outside TSan's application range). */
-int rw_init(const rw_options_t *opts, rw_task_t **main_task, rw_proc_t **main_proc);
+static inline int rw_init(const rw_options_t *opts, rw_task_t **main_task, rw_proc_t **main_proc);
+int rw__init(const char *backend, const rw_options_t *opts, rw_task_t **main_task,
+             rw_proc_t **main_proc);
 
-/* Finish (guarantee 6, seed 000, Go issue 35775): run TSan's finalization,
+/* The backend the library was built for: "go" or "none". */
+const char *rw_backend(void);
+
+/* Finish (guarantee 7, seed 000, Go issue 35775): run TSan's finalization,
  * which runs exit-time code, prints the summary and exits the process with
  * TSan's status (66 after a race by default).
  *
@@ -151,7 +183,7 @@ int rw_init(const rw_options_t *opts, rw_task_t **main_task, rw_proc_t **main_pr
  * dropped and counted (rw_stats), never passed to a TSan that is exiting;
  * one already inside TSan when finalization begins completes. TSan itself
  * runs on the fallback context. */
-_Noreturn void rw_fini(void);
+__attribute__((noreturn)) void rw_fini(void);
 
 /* Number of races TSan has reported so far. Needs no context. */
 uint64_t rw_report_count(void);
@@ -164,7 +196,7 @@ typedef struct rw_stats {
 } rw_stats_t;
 void rw_stats(rw_stats_t *out);
 
-/* ---- Processor contexts -------------------------------------------------- */
+/* ---- Processor contexts (guarantee 1; seed 001) ------------------------- */
 
 /* Create a context (one per runtime processor P). It starts unwired. */
 int rw_proc_create(rw_proc_t **out);
@@ -300,9 +332,13 @@ unsigned rw_task_pinned_to(const rw_task_t *t);
  * and is true only between the end of attach and the start of detach, so
  * a handler never sees half-built state (Go issue 12277: a signal during
  * needm found a g installed but the signal stack not yet set up). */
+/* Room for a kernel-sized sigset_t without <signal.h>'s feature macros
+ * (shim/attach.c checks that it fits). */
+#define RW__SIGSET_WORDS (128 / sizeof(unsigned long))
+
 typedef struct rw_attach {
-	sigset_t saved_mask; /* private: the thread's mask before attach */
-	int attached;        /* private */
+	unsigned long saved_mask[RW__SIGSET_WORDS]; /* private: the mask before attach */
+	int attached;                               /* private */
 } rw_attach_t;
 
 int rw_thread_attach(rw_attach_t *a, int (*setup)(void *arg), void *arg);
@@ -329,7 +365,7 @@ typedef struct rw_checkpoint {
 	unsigned m, task, records;
 	long func_depth;
 	rw_proc_t *proc;
-	sigset_t mask;
+	unsigned long mask[RW__SIGSET_WORDS];
 } rw_checkpoint_t;
 
 int rw_checkpoint(rw_checkpoint_t *cp);
@@ -416,7 +452,43 @@ int rw_acquire_for(rw_task_t *t, const void *addr);
 int rw_release_for(rw_task_t *t, const void *addr);
 int rw_release_merge_for(rw_task_t *t, const void *addr);
 
+/* ---- Atomic operations ----------------------------------------------------
+ *
+ * A runtime's atomics, performed and recorded as atomic accesses with their
+ * memory order, as Go mode's __tsan_go_atomic* record sync/atomic: a load
+ * acquires, a store releases, the read-modify-writes and a successful CAS
+ * do both (a failed CAS acquires). So a plain rw_read or rw_write racing
+ * with one of these is reported, as in Go, and two atomics never race.
+ * pc is the caller's (RW_PC()); the report shows the atomic call on top.
+ *
+ * The operation always happens, whatever the annotation's fate: with no
+ * wired context it follows the policy like any annotation, and where the
+ * policy drops the record (drop, or after finalization began), the
+ * operation is still performed, unrecorded. fetch_* return the old value;
+ * cas returns 1 if it swapped. Not inline: TSan's atomic path dwarfs a
+ * call. addr must be naturally aligned and in shadowed memory. */
+uint32_t rw_atomic32_load(const uint32_t *addr, uintptr_t pc);
+void rw_atomic32_store(uint32_t *addr, uint32_t val, uintptr_t pc);
+uint32_t rw_atomic32_fetch_add(uint32_t *addr, uint32_t delta, uintptr_t pc);
+uint32_t rw_atomic32_fetch_and(uint32_t *addr, uint32_t mask, uintptr_t pc);
+uint32_t rw_atomic32_fetch_or(uint32_t *addr, uint32_t mask, uintptr_t pc);
+uint32_t rw_atomic32_exchange(uint32_t *addr, uint32_t val, uintptr_t pc);
+int rw_atomic32_cas(uint32_t *addr, uint32_t old_val, uint32_t new_val, uintptr_t pc);
+uint64_t rw_atomic64_load(const uint64_t *addr, uintptr_t pc);
+void rw_atomic64_store(uint64_t *addr, uint64_t val, uintptr_t pc);
+uint64_t rw_atomic64_fetch_add(uint64_t *addr, uint64_t delta, uintptr_t pc);
+uint64_t rw_atomic64_fetch_and(uint64_t *addr, uint64_t mask, uintptr_t pc);
+uint64_t rw_atomic64_fetch_or(uint64_t *addr, uint64_t mask, uintptr_t pc);
+uint64_t rw_atomic64_exchange(uint64_t *addr, uint64_t val, uintptr_t pc);
+int rw_atomic64_cas(uint64_t *addr, uint64_t old_val, uint64_t new_val, uintptr_t pc);
+
 #include "racewire/inline.h"
+
+/* rw_init names the backend the program was compiled for (inline.h). */
+static inline int rw_init(const rw_options_t *opts, rw_task_t **main_task, rw_proc_t **main_proc)
+{
+	return rw__init(RW__BACKEND_NAME, opts, main_task, main_proc);
+}
 
 #ifdef __cplusplus
 }

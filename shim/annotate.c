@@ -7,7 +7,6 @@
  * per the policy, or a moment when TSan must not be called at all.
  */
 #include "internal.h"
-#include "../tsan_glue/tsan_go.h"
 
 #include <stdio.h>
 
@@ -47,26 +46,15 @@ static const char *const op_names[] = {
 static const char *const policy_hint =
 	"abort (set RACEWIRE_OPTIONS=policy=borrow or policy=drop to change)";
 
-/* The annotation, on the ThreadState given. Mirrors the fast path. */
+/* The annotation, on the state given. Mirrors the fast path, which also
+ * keeps the frame depth checkpoints need. */
 static void dispatch(enum rw__op op, void *thr, const void *addr, uintptr_t a, uintptr_t b)
 {
-	void *p = (void *)addr;
-	switch (op) {
-	case RW__ACQUIRE: __tsan_acquire(thr, p); break;
-	case RW__RELEASE: __tsan_release(thr, p); break;
-	case RW__RELEASE_MERGE: __tsan_release_merge(thr, p); break;
-	case RW__RELEASE_ACQUIRE: __tsan_release_acquire(thr, p); break;
-	case RW__READ: __tsan_read(thr, p, (void *)a); break;
-	case RW__WRITE: __tsan_write(thr, p, (void *)a); break;
-	case RW__READ_PC: __tsan_read_pc(thr, p, a, b); break;
-	case RW__WRITE_PC: __tsan_write_pc(thr, p, a, b); break;
-	case RW__READ_RANGE: __tsan_read_range(thr, p, a, b); break;
-	case RW__WRITE_RANGE: __tsan_write_range(thr, p, a, b); break;
-	case RW__FUNC_ENTER: __tsan_func_enter(thr, (void *)a); rw__hot.depth++; break;
-	case RW__FUNC_EXIT: __tsan_func_exit(thr); rw__hot.depth--; break;
-	case RW__MALLOC: __tsan_malloc(thr, b, (uintptr_t)p, a); break;
-	case RW__FREE: __tsan_free((uintptr_t)p, a); break;
-	}
+	rw__be_annotate(thr, op, addr, a, b);
+	if (op == RW__FUNC_ENTER)
+		rw__hot.depth++;
+	else if (op == RW__FUNC_EXIT)
+		rw__hot.depth--;
 }
 
 /* Where the thread's last context went: usually the answer to "why has it
@@ -145,6 +133,48 @@ void rw__slow(enum rw__op op, const void *addr, uintptr_t a, uintptr_t b)
 	dispatch(op, m->task->thr, addr, a, b);
 	rw__return_fallback(lent);
 	atomic_fetch_add_explicit(&rw__g.borrowed, 1, memory_order_relaxed);
+}
+
+static const char *const atomic_names[] = {
+	[RW__ATOMIC_LOAD] = "rw_atomic_load",
+	[RW__ATOMIC_STORE] = "rw_atomic_store",
+	[RW__ATOMIC_ADD] = "rw_atomic_fetch_add",
+	[RW__ATOMIC_AND] = "rw_atomic_fetch_and",
+	[RW__ATOMIC_OR] = "rw_atomic_fetch_or",
+	[RW__ATOMIC_EXCHANGE] = "rw_atomic_exchange",
+	[RW__ATOMIC_CAS] = "rw_atomic_cas",
+};
+
+/* The atomic's slow path: the same decisions as rw__slow, except that a
+ * dropped record still performs the operation. */
+uint64_t rw__slow_atomic(enum rw__atomic_op op, unsigned size, void *addr, uint64_t a, uint64_t b,
+                         uintptr_t cpc, uintptr_t pc)
+{
+	struct rw__m *m = rw__self();
+	if (!rw__is_inited() || atomic_load_explicit(&rw__g.finalizing, memory_order_acquire)) {
+		atomic_fetch_add_explicit(&rw__g.dropped, 1, memory_order_relaxed);
+		return rw__atomic_native(op, size, addr, a, b);
+	}
+	atomic_fetch_add_explicit(&rw__g.violations, 1, memory_order_relaxed);
+	rw__flight_note(RW_FL_VIOLATION, m->last, cpc, op);
+	switch (rw__g.opts.policy) {
+	case RW_POLICY_DROP:
+		atomic_fetch_add_explicit(&rw__g.dropped, 1, memory_order_relaxed);
+		return rw__atomic_native(op, size, addr, a, b);
+	case RW_POLICY_ABORT:
+		if (!m->task)
+			die_no_task(m, atomic_names[op], addr);
+		die_no_proc(m, atomic_names[op], addr);
+	case RW_POLICY_BORROW:
+		if (!m->task)
+			die_no_task(m, atomic_names[op], addr);
+		break;
+	}
+	int lent = rw__lend_fallback();
+	uint64_t r = rw__be_atomic(m->task->thr, op, size, addr, a, b, cpc, pc);
+	rw__return_fallback(lent);
+	atomic_fetch_add_explicit(&rw__g.borrowed, 1, memory_order_relaxed);
+	return r;
 }
 
 int rw__need_proc(const char *what)

@@ -28,11 +28,11 @@ int rw_thread_attach(rw_attach_t *a, int (*setup)(void *arg), void *arg)
 	sigfillset(&all);
 	int guarded = rw__g.opts.guard_signals;
 	if (guarded) {
-		pthread_sigmask(SIG_SETMASK, &all, &a->saved_mask);
+		pthread_sigmask(SIG_SETMASK, &all, (sigset_t *)a->saved_mask);
 	} else {
 		/* Unguarded: Go before issue 12277. Signals stay deliverable
 		 * and the thread claims to be attached before it is. */
-		pthread_sigmask(SIG_SETMASK, NULL, &a->saved_mask);
+		pthread_sigmask(SIG_SETMASK, NULL, (sigset_t *)a->saved_mask);
 		m->attached = 1;
 	}
 	m = rw__self(); /* registers the thread: its M number, its handle */
@@ -43,14 +43,14 @@ int rw_thread_attach(rw_attach_t *a, int (*setup)(void *arg), void *arg)
 	if (rc < 0) {
 		m->attached = 0;
 		atomic_store(&m->thread->ext, RW__EXT_DETACHED);
-		pthread_sigmask(SIG_SETMASK, &a->saved_mask, NULL);
+		pthread_sigmask(SIG_SETMASK, (sigset_t *)a->saved_mask, NULL);
 		return rw__fail(rc, "rw_thread_attach: the runtime's setup failed (%d)", rc);
 	}
 	m->attached = 1; /* last: everything above is in place */
 	rw__flight_note(RW_FL_ATTACH, m->wired, (uintptr_t)__builtin_return_address(0), 0);
 	a->attached = 1;
 	if (guarded)
-		pthread_sigmask(SIG_SETMASK, &a->saved_mask, NULL);
+		pthread_sigmask(SIG_SETMASK, (sigset_t *)a->saved_mask, NULL);
 	return 0;
 }
 
@@ -88,7 +88,7 @@ int rw_thread_detach(rw_attach_t *a, void (*teardown)(void *arg), void *arg)
 		sched_yield();
 	}
 	/* The mask the thread had before it ever called in. */
-	pthread_sigmask(SIG_SETMASK, &a->saved_mask, NULL);
+	pthread_sigmask(SIG_SETMASK, (sigset_t *)a->saved_mask, NULL);
 	return 0;
 }
 

@@ -12,7 +12,6 @@
  * support repairs it the same way, one func-exit per skipped frame).
  */
 #include "internal.h"
-#include "../tsan_glue/tsan_go.h"
 
 #include <signal.h>
 
@@ -26,7 +25,7 @@ int rw_checkpoint(rw_checkpoint_t *cp)
 	cp->records = m->nrecords;
 	cp->func_depth = rw__hot.depth;
 	cp->proc = m->wired;
-	pthread_sigmask(SIG_SETMASK, NULL, &cp->mask);
+	pthread_sigmask(SIG_SETMASK, NULL, (sigset_t *)cp->mask);
 	return 0;
 }
 
@@ -40,7 +39,7 @@ static void pop_frames(struct rw__m *m, long to_depth)
 		return;
 	int lent = rw__lend_fallback();
 	for (long i = 0; i < n; i++)
-		__tsan_func_exit(m->task->thr);
+		rw__be_annotate(m->task->thr, RW__FUNC_EXIT, NULL, 0, 0);
 	rw__return_fallback(lent);
 	rw__hot.depth = to_depth;
 }
@@ -79,7 +78,7 @@ int rw_checkpoint_restore(const rw_checkpoint_t *cp)
 			rw__callback_unwind(&r);
 		}
 	}
-	pthread_sigmask(SIG_SETMASK, &cp->mask, NULL);
+	pthread_sigmask(SIG_SETMASK, (sigset_t *)cp->mask, NULL);
 	if (!m->wired && cp->proc) {
 		int rc = rw_proc_wire(cp->proc);
 		if (rc < 0)

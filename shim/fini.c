@@ -8,7 +8,6 @@
  * tearing itself down.
  */
 #include "internal.h"
-#include "../tsan_glue/tsan_go.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -47,5 +46,5 @@ _Noreturn void rw_fini(void)
 	 * good, since the process is exiting. */
 	pthread_mutex_lock(&rw__g.fallback_lock);
 	rw__hot.tsan_proc = rw__g.fallback->tsan_proc;
-	__tsan_fini();
+	rw__be_fini();
 }

@@ -13,6 +13,7 @@
 #include <racewire/flight.h>
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -23,6 +24,7 @@
 
 static struct rw_flight_header *header;
 static size_t ring_bytes;
+static size_t header_size;
 
 static uint64_t now_ns(void)
 {
@@ -31,8 +33,43 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-int rw__flight_open(const char *path, unsigned nevents)
+/* Expand %p (pid) and %r (RACEWIRE_RUN, the run number racewire-stress
+ * sets; "0" when unset) so that every process and run of one command line
+ * keeps its own record instead of overwriting the last one's. */
+static int expand_path(const char *pattern, char *out, size_t n)
 {
+	size_t o = 0;
+	for (const char *s = pattern; *s; s++) {
+		char sub[32] = "";
+		if (s[0] == '%' && s[1] == 'p') {
+			snprintf(sub, sizeof sub, "%d", (int)getpid());
+		} else if (s[0] == '%' && s[1] == 'r') {
+			const char *run = getenv("RACEWIRE_RUN");
+			snprintf(sub, sizeof sub, "%s", run && *run ? run : "0");
+		} else if (s[0] == '%' && s[1] == '%') {
+			strcpy(sub, "%");
+		} else {
+			if (o + 1 >= n)
+				return -1;
+			out[o++] = *s;
+			continue;
+		}
+		s++;
+		size_t len = strlen(sub);
+		if (o + len >= n)
+			return -1;
+		memcpy(out + o, sub, len);
+		o += len;
+	}
+	out[o] = 0;
+	return 0;
+}
+
+int rw__flight_open(const char *pattern, unsigned nevents)
+{
+	char path[sizeof ((rw_options_t *)0)->flight + 64];
+	if (expand_path(pattern, path, sizeof path) < 0)
+		return rw__fail(RW_EINVAL, "flight record %s: the expanded path is too long", pattern);
 	if (nevents == 0)
 		nevents = 256;
 	ring_bytes = sizeof(struct rw_flight_ring) + (size_t)nevents * sizeof(struct rw_flight_event);
@@ -58,7 +95,15 @@ int rw__flight_open(const char *path, unsigned nevents)
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	memcpy(h->magic, RW_FLIGHT_MAGIC, 8);
 	header = h;
+	header_size = size;
 	return 0;
+}
+
+void rw__flight_close(void)
+{
+	if (header)
+		munmap(header, header_size);
+	header = NULL;
 }
 
 /* The calling thread's ring, taken on first use; NULL when none is left. */

@@ -17,7 +17,6 @@
  * treats a range that ends inside an already registered step as covered.
  */
 #include "internal.h"
-#include "../tsan_glue/tsan_go.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -78,7 +77,7 @@ void rw__map_data(uintptr_t begin, uintptr_t end)
 {
 	layout.data_begin = begin;
 	layout.data_end = end;
-	__tsan_map_shadow((void *)begin, end - begin);
+	rw__be_map_shadow(begin, end - begin);
 }
 
 int rw_map_heap(void *addr, size_t size)
@@ -90,7 +89,7 @@ int rw_map_heap(void *addr, size_t size)
 	int rc = rw__heap_check(&layout, (uintptr_t)addr, size, msg, sizeof msg);
 	if (rc == 0) {
 		uintptr_t end = rw__heap_registered_end((uintptr_t)addr, size);
-		__tsan_map_shadow(addr, end - (uintptr_t)addr);
+		rw__be_map_shadow((uintptr_t)addr, end - (uintptr_t)addr);
 		if (!layout.heap_end)
 			layout.heap_begin = (uintptr_t)addr;
 		layout.heap_end = end;

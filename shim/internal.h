@@ -7,10 +7,17 @@
 #include <racewire.h>
 #include <racewire/flight.h>
 
+#include "../backend/backend.h"
+
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <sys/types.h>
+
+/* rw_attach_t and rw_checkpoint_t keep signal masks without <signal.h>. */
+_Static_assert(sizeof(sigset_t) <= sizeof(((rw_attach_t *)0)->saved_mask),
+               "RW__SIGSET_WORDS is too small for this libc's sigset_t");
 
 /* A context's owner word: the owning M's id, 0 when free, or this value
  * once destroyed. Only compare-and-swap moves it away from 0. */
@@ -107,6 +114,20 @@ struct rw__m {
 
 extern _Thread_local struct rw__m rw__m;
 
+/* The defaults, the one copy: rw_options_default and rw__g's initial
+ * options (what annotations see before rw_init) both use it. */
+#define RW__OPTIONS_DEFAULT                                                                \
+	{                                                                                  \
+		.policy = RW_POLICY_ABORT, .guard_wiring = 1, .guard_foreign = 1,          \
+		.guard_callback = 1, .guard_signals = 1, .guard_unwind = 1,                \
+		.guard_suspend = 1, .verbosity = 1, .symbolize = 1, .flight_events = 256,  \
+	}
+#define RW__FLIGHT_EVENTS_MIN 16
+#define RW__FLIGHT_EVENTS_MAX (1 << 20)
+
+/* Check options given as a struct against the text parser's limits. */
+int rw__options_check(const rw_options_t *o, char *err, size_t errlen);
+
 /* Process-wide state, set once by rw_init before it publishes `inited`. */
 struct rw__global {
 	_Atomic int inited; /* 0 no, 1 in rw_init, 2 done */
@@ -185,8 +206,6 @@ void rw__return_fallback(int lent);
  * RW_EPERM for drop. */
 int rw__need_proc(const char *what);
 
-/* __tsan_go_start plus the bottom frame every task needs (task.c). */
-void rw__tsan_task_start(void *parent_thr, void **thr, uintptr_t pc);
 
 /* Heap registration rules, as pure logic (unit-tested alone). */
 struct rw__heap_layout {
@@ -204,9 +223,16 @@ uintptr_t rw__heap_registered_end(uintptr_t addr, size_t size);
 /* The flight recorder (flight.c): open the record, note an event on the
  * calling thread's ring. Noting does nothing while no record is open. */
 int rw__flight_open(const char *path, unsigned nevents);
+void rw__flight_close(void); /* rw_init's rollback: nothing recorded yet */
 void rw__flight_note(enum rw_flight_kind kind, const rw_proc_t *p, uintptr_t pc, uint64_t arg);
 
-/* The TSan callback (tsan_glue/callback.c). */
-void rw__tsan_callback(uintptr_t cmd, void *ctx);
+/* The atomic operations' slow path (annotate.c). */
+uint64_t rw__slow_atomic(enum rw__atomic_op op, unsigned size, void *addr, uint64_t a, uint64_t b,
+                         uintptr_t cpc, uintptr_t pc);
+
+/* What the backend asks of the guards (init.c, symbolize.c). */
+void *rw__no_proc(void);
+int rw__symbolize_code(uintptr_t pc, rw_frame_t *f, uintptr_t *module_off);
+int rw__symbolize_data(uintptr_t addr, const char **name, uintptr_t *start, uintptr_t *size);
 
 #endif /* RACEWIRE_SHIM_INTERNAL_H */

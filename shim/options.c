@@ -14,17 +14,8 @@
 
 void rw_options_default(rw_options_t *opts)
 {
-	memset(opts, 0, sizeof *opts);
-	opts->policy = RW_POLICY_ABORT;
-	opts->guard_wiring = 1;
-	opts->guard_foreign = 1;
-	opts->guard_callback = 1;
-	opts->guard_signals = 1;
-	opts->guard_unwind = 1;
-	opts->guard_suspend = 1;
-	opts->verbosity = 1;
-	opts->symbolize = 1;
-	opts->flight_events = 256;
+	if (opts)
+		*opts = (rw_options_t)RW__OPTIONS_DEFAULT;
 }
 
 static const char *const policy_names[] = {
@@ -87,7 +78,8 @@ static int apply_item(rw_options_t *o, const char *key, const char *value,
 	if (strcmp(key, "symbolize") == 0)
 		return parse_int(key, value, 0, 1, &o->symbolize, err, errlen);
 	if (strcmp(key, "flight_events") == 0)
-		return parse_int(key, value, 16, 1 << 20, &o->flight_events, err, errlen);
+		return parse_int(key, value, RW__FLIGHT_EVENTS_MIN, RW__FLIGHT_EVENTS_MAX,
+		                 &o->flight_events, err, errlen);
 	if (strcmp(key, "flight") == 0) {
 		if (strlen(value) >= sizeof o->flight) {
 			snprintf(err, errlen, "option flight: the path is longer than %zu bytes",
@@ -142,5 +134,39 @@ int rw_options_parse(rw_options_t *opts, const char *text, char *err, size_t err
 			return rc;
 	}
 	*opts = next;
+	return 0;
+}
+
+/* The same limits as the text parser's, for options given as a struct:
+ * rw_init takes nothing it would refuse from RACEWIRE_OPTIONS. */
+int rw__options_check(const rw_options_t *o, char *err, size_t errlen)
+{
+	const struct {
+		const char *name;
+		int value, lo, hi;
+	} fields[] = {
+		{"policy", (int)o->policy, RW_POLICY_ABORT, RW_POLICY_DROP},
+		{"guard_wiring", o->guard_wiring, 0, 1},
+		{"guard_foreign", o->guard_foreign, 0, 1},
+		{"guard_callback", o->guard_callback, 0, 1},
+		{"guard_signals", o->guard_signals, 0, 1},
+		{"guard_unwind", o->guard_unwind, 0, 1},
+		{"guard_suspend", o->guard_suspend, 0, 1},
+		{"verbosity", o->verbosity, 0, 2},
+		{"symbolize", o->symbolize, 0, 1},
+		{"flight_events", o->flight_events, RW__FLIGHT_EVENTS_MIN, RW__FLIGHT_EVENTS_MAX},
+	};
+	for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+		if (fields[i].value < fields[i].lo || fields[i].value > fields[i].hi) {
+			snprintf(err, errlen, "option %s: %d is not in [%d, %d]", fields[i].name,
+			         fields[i].value, fields[i].lo, fields[i].hi);
+			return RW_EINVAL;
+		}
+	}
+	if (!memchr(o->flight, '\0', sizeof o->flight)) {
+		snprintf(err, errlen, "option flight: the path is not NUL-terminated within %zu bytes",
+		         sizeof o->flight);
+		return RW_EINVAL;
+	}
 	return 0;
 }

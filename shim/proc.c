@@ -14,7 +14,6 @@
  * threads both believe they may hand the Processor to TSan.
  */
 #include "internal.h"
-#include "../tsan_glue/tsan_go.h"
 
 #include <stdlib.h>
 
@@ -36,7 +35,7 @@ int rw_proc_create(rw_proc_t **out)
 	if (!p)
 		return rw__fail(RW_ENOMEM, "rw_proc_create: out of memory");
 	p->id = atomic_fetch_add_explicit(&rw__g.next_proc, 1, memory_order_relaxed);
-	__tsan_proc_create(&p->tsan_proc);
+	rw__be_proc_create(&p->tsan_proc);
 	*out = p;
 	return 0;
 }
@@ -64,7 +63,7 @@ int rw_proc_destroy(rw_proc_t *p)
 	}
 	/* Nobody can wire it now, and the acquire above saw the last owner's
 	 * release, so TSan may tear the Processor down from this thread. */
-	__tsan_proc_destroy(p->tsan_proc);
+	rw__be_proc_destroy(p->tsan_proc);
 	p->tsan_proc = NULL;
 	/* p itself is kept: a later wire of this pointer gets RW_ENOENT, not
 	 * a use-after-free. Runtimes create a handful of contexts. */

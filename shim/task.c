@@ -9,7 +9,6 @@
  * task's on_m word, moved only by compare-and-swap.
  */
 #include "internal.h"
-#include "../tsan_glue/tsan_go.h"
 
 #include <sched.h>
 #include <stdlib.h>
@@ -43,16 +42,6 @@ static void release_task(rw_task_t *t)
 	atomic_store_explicit(&t->on_m, 0, memory_order_release);
 }
 
-/* Go-mode TSan strips the outermost frame of every stack it reports: in Go
- * that frame is goexit, the return address of every goroutine's function.
- * Push a stand-in for it, so that all of the runtime's own frames show.
- * The new ThreadState runs nowhere yet; the caller's context serves TSan. */
-void rw__tsan_task_start(void *parent_thr, void **thr, uintptr_t pc)
-{
-	__tsan_go_start(parent_thr, thr, (void *)pc);
-	__tsan_func_enter(*thr, (void *)((uintptr_t)&rw__tsan_task_start + 1));
-}
-
 int rw_task_start(rw_task_t *parent, uintptr_t pc, rw_task_t **out)
 {
 	struct rw__m *m = rw__self();
@@ -77,13 +66,13 @@ int rw_task_start(rw_task_t *parent, uintptr_t pc, rw_task_t **out)
 	}
 	t->id = atomic_fetch_add_explicit(&rw__g.next_task, 1, memory_order_relaxed) + 1;
 	if (parent) {
-		rw__tsan_task_start(parent->thr, &t->thr, pc);
+		rw__be_task_start(parent->thr, &t->thr, pc);
 	} else {
 		/* TSan's initial context is one ThreadState: creating a child
 		 * updates the parent's clock, so starts from it take turns. */
 		static pthread_mutex_t orphan_lock = PTHREAD_MUTEX_INITIALIZER;
 		pthread_mutex_lock(&orphan_lock);
-		rw__tsan_task_start(rw__g.init_thr, &t->thr, pc);
+		rw__be_task_start(rw__g.init_thr, &t->thr, pc);
 		pthread_mutex_unlock(&orphan_lock);
 	}
 	rw__return_fallback(borrowed);
@@ -109,7 +98,7 @@ int rw_task_end(rw_task_t *t)
 		release_task(t);
 		return borrowed;
 	}
-	__tsan_go_end(t->thr);
+	rw__be_task_end(t->thr);
 	rw__return_fallback(borrowed);
 	free(t);
 	return 0;
@@ -170,7 +159,7 @@ unsigned rw_task_pinned_to(const rw_task_t *t)
 
 /* The "_for" annotations: hold t (it must not be running) for one call on
  * the calling thread's context. */
-static int for_task(rw_task_t *t, const void *addr, void (*op)(void *, void *), const char *what)
+static int for_task(rw_task_t *t, const void *addr, enum rw__op op, const char *what)
 {
 	struct rw__m *m = rw__self();
 	if (!t)
@@ -180,7 +169,7 @@ static int for_task(rw_task_t *t, const void *addr, void (*op)(void *, void *), 
 		return hold;
 	int borrowed = rw__need_proc(what);
 	if (borrowed >= 0) {
-		op(t->thr, (void *)addr);
+		rw__be_annotate(t->thr, op, addr, 0, 0);
 		rw__return_fallback(borrowed);
 	}
 	if (hold)
@@ -190,22 +179,15 @@ static int for_task(rw_task_t *t, const void *addr, void (*op)(void *, void *), 
 
 int rw_acquire_for(rw_task_t *t, const void *addr)
 {
-	return for_task(t, addr, __tsan_acquire, "rw_acquire_for");
+	return for_task(t, addr, RW__ACQUIRE, "rw_acquire_for");
 }
 
 int rw_release_for(rw_task_t *t, const void *addr)
 {
-	return for_task(t, addr, __tsan_release, "rw_release_for");
+	return for_task(t, addr, RW__RELEASE, "rw_release_for");
 }
 
 int rw_release_merge_for(rw_task_t *t, const void *addr)
 {
-	return for_task(t, addr, __tsan_release_merge, "rw_release_merge_for");
-}
-
-/* For bench/annotate only: the task's ThreadState, so the benchmark's
- * direct-call baseline drives the very same TSan state. */
-void *rw__bench_thr(rw_task_t *t)
-{
-	return t->thr;
+	return for_task(t, addr, RW__RELEASE_MERGE, "rw_release_merge_for");
 }

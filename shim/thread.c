@@ -12,12 +12,11 @@
  * key destructor), before its TLS goes away.
  */
 #include "internal.h"
-#include "../tsan_glue/tsan_go.h"
 
 #include <stdlib.h>
 #include <unistd.h>
 
-_Thread_local struct rw__hot rw__hot __attribute__((tls_model("initial-exec")));
+__thread struct rw__hot rw__hot __attribute__((tls_model("initial-exec")));
 _Thread_local struct rw__m rw__m __attribute__((tls_model("initial-exec")));
 
 static pthread_key_t exit_key;
@@ -108,7 +107,7 @@ void rw__refresh_hot(struct rw__m *m)
 	 * now that the thread owns a context and runs a task. */
 	if (thr && m->acquire_owed) {
 		m->acquire_owed = 0;
-		__tsan_acquire(thr, &rw__foreign_sync);
+		rw__be_annotate(thr, RW__ACQUIRE, &rw__foreign_sync, 0, 0);
 	}
 }
 

@@ -1,24 +1,35 @@
 #!/usr/bin/env bash
 # Run every test program under O/tests (each a Criterion binary) and add up
-# their results. Usage: tests/run.sh [O]   (O defaults to build)
+# their results. Usage: tests/run.sh [O...]   (O defaults to build; several
+# output folders, e.g. one per backend, run one after the other and add up)
 #
 # Each program is a standalone executable, as in liburing: run one alone to
 # debug it (add --verbose, or --filter 'suite/name'). This script only runs
 # them in turn and prints one closing line, "tests: N passed, N failed".
 set -uo pipefail
 
-out=${1:-build}
+outs=("${@:-build}")
 shopt -s nullglob
-programs=("$out"/tests/*/test_*)
-if ((${#programs[@]} == 0)); then
-	echo "tests: no test programs under $out/tests; run make build-tests" >&2
-	exit 1
-fi
+programs=()
+for out in "${outs[@]}"; do
+	found=("$out"/tests/*/test_*)
+	if ((${#found[@]} == 0)); then
+		echo "tests: no test programs under $out/tests; run make build-tests" >&2
+		exit 1
+	fi
+	programs+=("${found[@]}")
+done
 
 passed=0 failed=0 broken=()
 for prog in "${programs[@]}"; do
 	[[ -x $prog && ! -d $prog ]] || continue
-	name=${prog#"$out"/tests/}
+	# The first folder's programs by their plain name, the others' with
+	# their folder (build/none/tests/unit/test_x: none/unit/test_x).
+	name=${prog#"${outs[0]}"/tests/}
+	if [[ $name == "$prog" ]]; then
+		name=${prog#"${outs[0]}"/}
+		name=${name/\/tests\//\/}
+	fi
 	log=$(mktemp)
 	start=$SECONDS
 	"$prog" --jobs 2 >"$log" 2>&1

@@ -24,21 +24,17 @@
 #error "include <racewire.h>, not racewire/inline.h"
 #endif
 
-/* compiler-rt lib/tsan/go/tsan_go.cpp: the Go-mode ABI the fast path uses. */
-void __tsan_read(void *thr, void *addr, void *pc);
-void __tsan_write(void *thr, void *addr, void *pc);
-void __tsan_read_pc(void *thr, void *addr, uintptr_t callpc, uintptr_t pc);
-void __tsan_write_pc(void *thr, void *addr, uintptr_t callpc, uintptr_t pc);
-void __tsan_read_range(void *thr, void *addr, uintptr_t size, uintptr_t pc);
-void __tsan_write_range(void *thr, void *addr, uintptr_t size, uintptr_t pc);
-void __tsan_func_enter(void *thr, void *pc);
-void __tsan_func_exit(void *thr);
-void __tsan_malloc(void *thr, uintptr_t pc, uintptr_t p, uintptr_t size);
-void __tsan_free(uintptr_t p, uintptr_t size);
-void __tsan_acquire(void *thr, void *addr);
-void __tsan_release(void *thr, void *addr);
-void __tsan_release_merge(void *thr, void *addr);
-void __tsan_release_acquire(void *thr, void *addr);
+/* The backend's inline half, chosen when the program is compiled, as the
+ * library was built (pkg-config's racewire-<backend> says which): the
+ * RW__HOT_* calls an allowed annotation makes. rw_init refuses a program
+ * compiled for another backend than the library's. */
+#if defined(RW_BACKEND_NONE)
+#include "backend_none.h"
+#elif defined(RW_BACKEND_FIBER)
+#include "backend_fiber.h"
+#else
+#include "backend_go.h"
+#endif
 
 struct rw__hot {
 	/* TSan ThreadState of the current task; NULL unless this thread owns
@@ -51,7 +47,10 @@ struct rw__hot {
 	 * task: what rw_checkpoint_restore unwinds. */
 	long depth;
 };
-extern _Thread_local struct rw__hot rw__hot __attribute__((tls_model("initial-exec")));
+/* __thread rather than _Thread_local: the same in C and C++ (where an
+ * extern thread_local may go through a TLS wrapper call), and
+ * initial-exec keeps the load one instruction. */
+extern __thread struct rw__hot rw__hot __attribute__((tls_model("initial-exec")));
 
 enum rw__op {
 	RW__ACQUIRE,
@@ -70,6 +69,17 @@ enum rw__op {
 	RW__FREE,
 };
 
+/* Atomic operations (rw_atomic32_load and friends): performed and recorded. */
+enum rw__atomic_op {
+	RW__ATOMIC_LOAD,
+	RW__ATOMIC_STORE,
+	RW__ATOMIC_ADD,
+	RW__ATOMIC_AND,
+	RW__ATOMIC_OR,
+	RW__ATOMIC_EXCHANGE,
+	RW__ATOMIC_CAS,
+};
+
 /* The annotation slow path: no live ThreadState on this thread. */
 void rw__slow(enum rw__op op, const void *addr, uintptr_t a, uintptr_t b);
 
@@ -80,7 +90,7 @@ inline void rw_acquire(const void *addr)
 {
 	void *thr = RW__LIVE();
 	if (RW__LIKELY(thr))
-		__tsan_acquire(thr, (void *)addr);
+		RW__HOT_ACQUIRE(thr, addr);
 	else
 		rw__slow(RW__ACQUIRE, addr, 0, 0);
 }
@@ -89,7 +99,7 @@ inline void rw_release(const void *addr)
 {
 	void *thr = RW__LIVE();
 	if (RW__LIKELY(thr))
-		__tsan_release(thr, (void *)addr);
+		RW__HOT_RELEASE(thr, addr);
 	else
 		rw__slow(RW__RELEASE, addr, 0, 0);
 }
@@ -98,7 +108,7 @@ inline void rw_release_merge(const void *addr)
 {
 	void *thr = RW__LIVE();
 	if (RW__LIKELY(thr))
-		__tsan_release_merge(thr, (void *)addr);
+		RW__HOT_RELEASE_MERGE(thr, addr);
 	else
 		rw__slow(RW__RELEASE_MERGE, addr, 0, 0);
 }
@@ -107,7 +117,7 @@ inline void rw_release_acquire(const void *addr)
 {
 	void *thr = RW__LIVE();
 	if (RW__LIKELY(thr))
-		__tsan_release_acquire(thr, (void *)addr);
+		RW__HOT_RELEASE_ACQUIRE(thr, addr);
 	else
 		rw__slow(RW__RELEASE_ACQUIRE, addr, 0, 0);
 }
@@ -116,7 +126,7 @@ inline void rw_read(const void *addr, uintptr_t pc)
 {
 	void *thr = RW__LIVE();
 	if (RW__LIKELY(thr))
-		__tsan_read(thr, (void *)addr, (void *)pc);
+		RW__HOT_READ(thr, addr, pc);
 	else
 		rw__slow(RW__READ, addr, pc, 0);
 }
@@ -125,7 +135,7 @@ inline void rw_write(const void *addr, uintptr_t pc)
 {
 	void *thr = RW__LIVE();
 	if (RW__LIKELY(thr))
-		__tsan_write(thr, (void *)addr, (void *)pc);
+		RW__HOT_WRITE(thr, addr, pc);
 	else
 		rw__slow(RW__WRITE, addr, pc, 0);
 }
@@ -134,7 +144,7 @@ inline void rw_read_pc(const void *addr, uintptr_t callpc, uintptr_t pc)
 {
 	void *thr = RW__LIVE();
 	if (RW__LIKELY(thr))
-		__tsan_read_pc(thr, (void *)addr, callpc, pc);
+		RW__HOT_READ_PC(thr, addr, callpc, pc);
 	else
 		rw__slow(RW__READ_PC, addr, callpc, pc);
 }
@@ -143,7 +153,7 @@ inline void rw_write_pc(const void *addr, uintptr_t callpc, uintptr_t pc)
 {
 	void *thr = RW__LIVE();
 	if (RW__LIKELY(thr))
-		__tsan_write_pc(thr, (void *)addr, callpc, pc);
+		RW__HOT_WRITE_PC(thr, addr, callpc, pc);
 	else
 		rw__slow(RW__WRITE_PC, addr, callpc, pc);
 }
@@ -152,7 +162,7 @@ inline void rw_read_range(const void *addr, size_t size, uintptr_t pc)
 {
 	void *thr = RW__LIVE();
 	if (RW__LIKELY(thr))
-		__tsan_read_range(thr, (void *)addr, size, pc);
+		RW__HOT_READ_RANGE(thr, addr, size, pc);
 	else
 		rw__slow(RW__READ_RANGE, addr, size, pc);
 }
@@ -161,7 +171,7 @@ inline void rw_write_range(const void *addr, size_t size, uintptr_t pc)
 {
 	void *thr = RW__LIVE();
 	if (RW__LIKELY(thr))
-		__tsan_write_range(thr, (void *)addr, size, pc);
+		RW__HOT_WRITE_RANGE(thr, addr, size, pc);
 	else
 		rw__slow(RW__WRITE_RANGE, addr, size, pc);
 }
@@ -170,7 +180,7 @@ inline void rw_func_enter(uintptr_t pc)
 {
 	void *thr = RW__LIVE();
 	if (RW__LIKELY(thr)) {
-		__tsan_func_enter(thr, (void *)pc);
+		RW__HOT_FUNC_ENTER(thr, pc);
 		rw__hot.depth++;
 	}
 	else
@@ -181,7 +191,7 @@ inline void rw_func_exit(void)
 {
 	void *thr = RW__LIVE();
 	if (RW__LIKELY(thr)) {
-		__tsan_func_exit(thr);
+		RW__HOT_FUNC_EXIT(thr);
 		rw__hot.depth--;
 	}
 	else
@@ -192,17 +202,16 @@ inline void rw_malloc(const void *p, size_t size, uintptr_t pc)
 {
 	void *thr = RW__LIVE();
 	if (RW__LIKELY(thr))
-		__tsan_malloc(thr, pc, (uintptr_t)p, size);
+		RW__HOT_MALLOC(thr, p, size, pc);
 	else
 		rw__slow(RW__MALLOC, p, size, pc);
 }
 
-/* __tsan_free takes no ThreadState, but it asks GetProc for the caller's
- * Processor, so it needs the same proof of ownership. */
 inline void rw_free(const void *p, size_t size)
 {
-	if (RW__LIKELY(RW__LIVE()))
-		__tsan_free((uintptr_t)p, size);
+	void *thr = RW__LIVE();
+	if (RW__LIKELY(thr))
+		RW__HOT_FREE(thr, p, size);
 	else
 		rw__slow(RW__FREE, p, size, 0);
 }

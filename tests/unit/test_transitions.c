@@ -4,6 +4,7 @@
  * and finalization, each with its misuse.
  */
 #include <criterion/criterion.h>
+#include <sched.h>
 
 #include "../../shim/internal.h"
 
@@ -546,14 +547,20 @@ static _Noreturn void *keep_annotating(void *arg)
 	}
 }
 
-/* Runs inside TSan's exit, after its Finalize: by then the annotating
- * thread, which never stops, must have been turned away. */
+/* Runs inside the backend's exit (TSan's, after its Finalize): the
+ * annotating thread, which never stops, must be turned away from now on.
+ * Its next annotation is dropped; wait for one (bounded), since without
+ * TSan's Finalize to delay it, exit can get here before the thread ran. */
 static void check_dropped(void)
 {
-	rw_stats_t s;
-	rw_stats(&s);
-	if (s.dropped == 0)
-		_exit(7);
+	for (long i = 0; i < 100000000; i++) {
+		rw_stats_t s;
+		rw_stats(&s);
+		if (s.dropped > 0)
+			return;
+		sched_yield();
+	}
+	_exit(7);
 }
 
 /* Two finalizers and an annotating thread: one finalization runs, the

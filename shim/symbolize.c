@@ -1,8 +1,7 @@
 /*
- * tsan_glue/symbolize.c - turning PCs and data addresses into names for
- * TSan's reports.
- *
- * TSan in Go mode has no symbolizer of its own: it asks the runtime. The
+ * shim/symbolize.c - turning PCs and data addresses into names for
+ * TSan's reports, for a backend whose runtime asks (Go mode has no
+ * symbolizer of its own: it asks the runtime). The
  * runtime's hook (rw_options_t.symbolizer) answers first, for managed code
  * that only the runtime can name; then elfutils' libdwfl looks the address
  * up in the process's own modules and their DWARF, which gives function,
@@ -12,8 +11,7 @@
  * copies the strings at once (internal_strdup), so pointers into libdw's
  * tables may be returned. libdwfl is not thread-safe; one lock guards it.
  */
-#include "../shim/internal.h"
-#include "tsan_go.h"
+#include "internal.h"
 
 #include <elfutils/libdwfl.h>
 #include <pthread.h>
@@ -44,62 +42,55 @@ static Dwfl *session(void)
 	return dwfl;
 }
 
-void rw__symbolize_code(struct rw__symbolize_code_ctx *c)
+int rw__symbolize_code(uintptr_t pc, rw_frame_t *f, uintptr_t *module_off)
 {
 	const rw_options_t *o = &rw__g.opts;
-	rw_frame_t f = {0};
-
-	c->res = 0;
-	if (o->symbolizer && o->symbolizer(c->pc, &f, o->symbolizer_arg) && f.func) {
-		c->func = (char *)f.func;
-		c->file = (char *)f.file;
-		c->line = f.line > 0 ? (uintptr_t)f.line : 0;
-		c->res = 1;
-		return;
-	}
+	if (o->symbolizer && o->symbolizer(pc, f, o->symbolizer_arg) && f->func)
+		return 1;
 	if (!o->symbolize)
-		return;
+		return 0;
 
+	int found = 0;
 	pthread_mutex_lock(&dwfl_lock);
 	Dwfl *d = session();
-	Dwfl_Module *mod = d ? dwfl_addrmodule(d, c->pc) : NULL;
-	const char *name = mod ? dwfl_module_addrname(mod, c->pc) : NULL;
+	Dwfl_Module *mod = d ? dwfl_addrmodule(d, pc) : NULL;
+	const char *name = mod ? dwfl_module_addrname(mod, pc) : NULL;
 	if (name) {
 		Dwarf_Addr base = 0;
 		dwfl_module_info(mod, NULL, &base, NULL, NULL, NULL, NULL, NULL);
-		Dwfl_Line *line = dwfl_module_getsrc(mod, c->pc);
+		Dwfl_Line *line = dwfl_module_getsrc(mod, pc);
 		int lineno = 0;
 		const char *file = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
-		c->func = (char *)name;
-		c->file = (char *)file;
-		c->line = lineno > 0 ? (uintptr_t)lineno : 0;
-		c->off = c->pc - base;
-		c->res = 1;
+		f->func = name;
+		f->file = file;
+		f->line = lineno > 0 ? lineno : 0;
+		*module_off = pc - base;
+		found = 1;
 	}
 	pthread_mutex_unlock(&dwfl_lock);
+	return found;
 }
 
 /* Globals only: a heap block's start is the runtime's knowledge, and TSan
  * needs the exact start to find the block's allocation stack. */
-void rw__symbolize_data(struct rw__symbolize_data_ctx *c)
+int rw__symbolize_data(uintptr_t addr, const char **name, uintptr_t *start, uintptr_t *size)
 {
-	c->res = 0;
 	if (!rw__g.opts.symbolize)
-		return;
+		return 0;
+	int found = 0;
 	pthread_mutex_lock(&dwfl_lock);
 	Dwfl *d = session();
-	Dwfl_Module *mod = d ? dwfl_addrmodule(d, c->addr) : NULL;
+	Dwfl_Module *mod = d ? dwfl_addrmodule(d, addr) : NULL;
 	GElf_Sym sym;
 	GElf_Off offset = 0;
-	const char *name = mod ? dwfl_module_addrinfo(mod, c->addr, &offset, &sym, NULL, NULL, NULL)
-	                       : NULL;
-	if (name && GELF_ST_TYPE(sym.st_info) == STT_OBJECT && offset < sym.st_size) {
-		c->name = (char *)name;
-		c->file = NULL;
-		c->heap = 0;
-		c->start = c->addr - offset;
-		c->size = sym.st_size;
-		c->res = 1;
+	const char *sname = mod ? dwfl_module_addrinfo(mod, addr, &offset, &sym, NULL, NULL, NULL)
+	                        : NULL;
+	if (sname && GELF_ST_TYPE(sym.st_info) == STT_OBJECT && offset < sym.st_size) {
+		*name = sname;
+		*start = addr - offset;
+		*size = sym.st_size;
+		found = 1;
 	}
 	pthread_mutex_unlock(&dwfl_lock);
+	return found;
 }

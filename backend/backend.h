@@ -1,0 +1,123 @@
+/*
+ * backend/backend.h - the one seam between racewire's guards and a TSan
+ * runtime. Private.
+ *
+ * Data flows one way: annotation -> guard (shim/) -> backend -> TSan. The
+ * guard layer decides whether a call may reach TSan at all (the calling
+ * thread owns a wired context, the task is not current elsewhere, TSan is
+ * not finalizing); a backend only translates an allowed call into its
+ * runtime's ABI. So a backend never checks ownership, and never includes
+ * anything from shim/: what it needs from the guards (the calling thread's
+ * Processor, a name for a PC, a diagnosis) it gets through rw__be_hooks.
+ *
+ * The hot annotations (read, write, acquire, release, func enter/exit) do
+ * not go through these functions: they are inline in the public header, one
+ * thread-local load and one compare, then the backend's own inline call
+ * (include/racewire/backend_<name>.h). These functions carry the rest, and
+ * rw__be_annotate carries the hot operations too when the slow path or a
+ * parked task's annotation needs them.
+ *
+ * Opaque handles: "thr" is a task's state in the runtime (Go mode: a
+ * ThreadState; fiber mode: a fiber), "proc" a processor's (Go mode: a
+ * Processor; other backends may have none and return a token). Both are
+ * non-NULL once created: the fast path's guard is "thr != NULL".
+ */
+#ifndef RACEWIRE_BACKEND_H
+#define RACEWIRE_BACKEND_H
+
+#include <racewire.h>
+
+#include <stdint.h>
+
+/* What a backend asks of the guard layer. */
+struct rw__be_hooks {
+	/* TSan asks which Processor the calling thread drives, from deep
+	 * inside its allocator. Called only when the thread's own answer
+	 * (rw__hot.tsan_proc) is NULL: returns what to answer (the guard
+	 * layer may die with a diagnosis instead). */
+	void *(*no_proc)(void);
+	/* Name a code address for a report: 1 and *f filled, or 0. */
+	int (*symbolize_code)(uintptr_t pc, rw_frame_t *f, uintptr_t *module_off);
+	/* Name a global: 1 with its name, start and size, or 0. */
+	int (*symbolize_data)(uintptr_t addr, const char **name, uintptr_t *start,
+	                      uintptr_t *size);
+};
+
+/* The backend's name ("go", "none", ...), as RW__BACKEND_NAME says in the
+ * public header; rw_init refuses a program compiled for another one. */
+extern const char rw__be_name[];
+
+/* Start the runtime: the init task's state and the initial processor.
+ * Returns 0, or a negative RW_E* code with msg filled. */
+int rw__be_init(const struct rw__be_hooks *hooks, void **init_thr, void **init_proc, char *msg,
+                size_t msglen);
+
+/* Give [addr, addr+size) shadow memory (data and bss, a heap range). */
+void rw__be_map_shadow(uintptr_t addr, uintptr_t size);
+
+/* Processors. destroy must not be called for the initial processor. */
+void rw__be_proc_create(void **proc);
+void rw__be_proc_destroy(void *proc);
+
+/* Tasks: start a child of parent's state (happens-after all parent did)
+ * with a bottom frame, as every task needs (see backend/go/go.c); end one
+ * that runs nowhere. Both need a Processor on the calling thread. */
+void rw__be_task_start(void *parent_thr, void **thr, uintptr_t pc);
+void rw__be_task_end(void *thr);
+
+/* Any hot operation, on the state given (the slow path's borrow, the
+ * annotations for a parked task). a and b are the operation's further
+ * arguments in the order of the public call. */
+void rw__be_annotate(void *thr, enum rw__op op, const void *addr, uintptr_t a, uintptr_t b);
+
+/* An atomic operation performed and recorded as one (Go mode's
+ * __tsan_go_atomic*): op on a 4- or 8-byte word. For CAS, a is the
+ * expected value and b the new one, and the result is 1 if it swapped;
+ * otherwise a is the operand and the result is the old value (the loaded
+ * one for a load). cpc is the caller's pc, pc the atomic call's own. */
+uint64_t rw__be_atomic(void *thr, enum rw__atomic_op op, unsigned size, void *addr, uint64_t a,
+                       uint64_t b, uintptr_t cpc, uintptr_t pc);
+
+/* The operation alone, unrecorded: what an atomic annotation still does
+ * when the policy drops it, and all the none backend does. */
+static inline uint64_t rw__atomic_native(enum rw__atomic_op op, unsigned size, void *addr,
+                                         uint64_t a, uint64_t b)
+{
+	if (size == 8) {
+		uint64_t *w = (uint64_t *)addr;
+		switch (op) {
+		case RW__ATOMIC_LOAD: return __atomic_load_n(w, __ATOMIC_ACQUIRE);
+		case RW__ATOMIC_STORE: __atomic_store_n(w, a, __ATOMIC_RELEASE); return 0;
+		case RW__ATOMIC_ADD: return __atomic_fetch_add(w, a, __ATOMIC_ACQ_REL);
+		case RW__ATOMIC_AND: return __atomic_fetch_and(w, a, __ATOMIC_ACQ_REL);
+		case RW__ATOMIC_OR: return __atomic_fetch_or(w, a, __ATOMIC_ACQ_REL);
+		case RW__ATOMIC_EXCHANGE: return __atomic_exchange_n(w, a, __ATOMIC_ACQ_REL);
+		case RW__ATOMIC_CAS:
+			return __atomic_compare_exchange_n(w, &a, b, 0, __ATOMIC_ACQ_REL,
+			                                   __ATOMIC_ACQUIRE);
+		}
+		return 0;
+	}
+	uint32_t *w = (uint32_t *)addr, a32 = (uint32_t)a;
+	switch (op) {
+	case RW__ATOMIC_LOAD: return __atomic_load_n(w, __ATOMIC_ACQUIRE);
+	case RW__ATOMIC_STORE: __atomic_store_n(w, a32, __ATOMIC_RELEASE); return 0;
+	case RW__ATOMIC_ADD: return __atomic_fetch_add(w, a32, __ATOMIC_ACQ_REL);
+	case RW__ATOMIC_AND: return __atomic_fetch_and(w, a32, __ATOMIC_ACQ_REL);
+	case RW__ATOMIC_OR: return __atomic_fetch_or(w, a32, __ATOMIC_ACQ_REL);
+	case RW__ATOMIC_EXCHANGE: return __atomic_exchange_n(w, a32, __ATOMIC_ACQ_REL);
+	case RW__ATOMIC_CAS:
+		return __atomic_compare_exchange_n(w, &a32, (uint32_t)b, 0, __ATOMIC_ACQ_REL,
+		                                   __ATOMIC_ACQUIRE);
+	}
+	return 0;
+}
+
+/* Races reported so far. Needs no Processor. */
+uint64_t rw__be_report_count(void);
+
+/* Finish: run exit-time code, print the summary, exit with the runtime's
+ * status. On the init task's state, with the thread's fast path off. */
+_Noreturn void rw__be_fini(void);
+
+#endif /* RACEWIRE_BACKEND_H */

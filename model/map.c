@@ -25,16 +25,6 @@ struct md_map {
 	uint32_t lock; /* the model's own safety only: Go's map has none */
 };
 
-/* Annotate only application memory: TSan's Go mode shadows nothing
- * outside [0x1000, 0xe000000000), and a caller's copy on a task stack is
- * not instrumented in the model. */
-#ifndef MODEL_NORACE
-static int app_mem(const void *p)
-{
-	return (uintptr_t)p >= 0x1000 && (uintptr_t)p < 0xe000000000ull;
-}
-#endif
-
 static uint64_t hash(const void *key, size_t n)
 {
 	const unsigned char *p = key;
@@ -81,7 +71,7 @@ static void grow(md_map_t *m)
 int md_map_get(md_map_t *m, const void *key, void *val)
 {
 	RACE(rw_read_pc(m, RW_CALLER_PC(), (uintptr_t)md_map_get));
-	RACE(if (app_mem(key)) rw_read_range(key, m->keysize, RW_CALLER_PC()));
+	RACE(if (md__app_mem(key)) rw_read_range(key, m->keysize, RW_CALLER_PC()));
 	md__lock(&m->lock);
 	struct entry *e = *find(m, key, hash(key, m->keysize));
 	if (val) {
@@ -92,15 +82,15 @@ int md_map_get(md_map_t *m, const void *key, void *val)
 	}
 	md__unlock(&m->lock);
 	if (val)
-		RACE(if (app_mem(val)) rw_write_range(val, m->valsize, RW_CALLER_PC()));
+		RACE(if (md__app_mem(val)) rw_write_range(val, m->valsize, RW_CALLER_PC()));
 	return e != NULL;
 }
 
 void md_map_set(md_map_t *m, const void *key, const void *val)
 {
 	RACE(rw_write_pc(m, RW_CALLER_PC(), (uintptr_t)md_map_set));
-	RACE(if (app_mem(key)) rw_read_range(key, m->keysize, RW_CALLER_PC()));
-	RACE(if (app_mem(val)) rw_read_range(val, m->valsize, RW_CALLER_PC()));
+	RACE(if (md__app_mem(key)) rw_read_range(key, m->keysize, RW_CALLER_PC()));
+	RACE(if (md__app_mem(val)) rw_read_range(val, m->valsize, RW_CALLER_PC()));
 	uint64_t h = hash(key, m->keysize);
 	md__lock(&m->lock);
 	struct entry **pp = find(m, key, h);
@@ -122,7 +112,7 @@ void md_map_set(md_map_t *m, const void *key, const void *val)
 void md_map_delete(md_map_t *m, const void *key)
 {
 	RACE(rw_write_pc(m, RW_CALLER_PC(), (uintptr_t)md_map_delete));
-	RACE(if (app_mem(key)) rw_read_range(key, m->keysize, RW_CALLER_PC()));
+	RACE(if (md__app_mem(key)) rw_read_range(key, m->keysize, RW_CALLER_PC()));
 	md__lock(&m->lock);
 	struct entry **pp = find(m, key, hash(key, m->keysize));
 	struct entry *e = *pp;

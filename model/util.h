@@ -25,6 +25,14 @@
 #define RACE(stmt) do { stmt; } while (0)
 #endif
 
+/* TSan's Go mode shadows only [0x1000, 0xe000000000): the heap and
+ * globals. Copies a caller keeps on a task or C stack are outside it and
+ * are not annotated (annotating them would fault inside TSan). */
+static inline int md__app_mem(const void *p)
+{
+	return (uintptr_t)p >= 0x1000 && (uintptr_t)p < 0xe000000000ull;
+}
+
 /* util.c */
 _Noreturn void md__fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void md__rwcheck(int rc, const char *what);

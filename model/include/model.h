@@ -174,6 +174,19 @@ long md_callback(long (*fn)(void *), void *arg);
  * pinned to its thread (Go's deferred calls in cgocallbackg1). */
 void md_callback_defer(void (*fn)(void *), void *arg);
 
+/* ---- System calls ----------------------------------------------------------
+ *
+ * read, pread and write through md_cgocall, with the race annotations of
+ * Go's syscall package: Write release-merges one global sync object
+ * (syscall.ioSync) and reads the bytes it wrote; Read and Pread write the
+ * bytes they got and, on success, acquire ioSync, so what a task did
+ * before writing a file happens-before what another does after reading
+ * it. The buffer is annotated only in the heap or globals. Return as the
+ * system calls (-1 and errno on error). */
+long md_sys_read(int fd, void *buf, size_t n);
+long md_sys_pread(int fd, void *buf, size_t n, long off);
+long md_sys_write(int fd, const void *buf, size_t n);
+
 /* ---- Panic and recover --------------------------------------------------- */
 
 /* Run fn(arg); if it (or anything it calls, through C frames and
@@ -291,6 +304,22 @@ typedef struct md_cond {
 void md_cond_wait(md_cond_t *c);
 void md_cond_signal(md_cond_t *c);
 void md_cond_broadcast(md_cond_t *c);
+
+/* sync.Pool in race mode: Put release-merges the item's address (Go's
+ * poolRaceAddr) and drops one item in four at random, so that code
+ * relying on getting its own item back shows its race; Get acquires the
+ * address of the item it returns. new_fn makes an item when the pool is
+ * empty (NULL: return NULL). */
+typedef struct md_pool {
+	void *(*new_fn)(void);
+	uint32_t lock;    /* private */
+	uint32_t seed;    /* private */
+	int n;            /* private */
+	void *items[16];  /* private */
+} md_pool_t;
+#define MD_POOL_INIT(fn) {(fn), 0, 0, 0, {0}}
+void *md_pool_get(md_pool_t *p);
+void md_pool_put(md_pool_t *p, void *x);
 
 typedef struct md_once {
 	uint32_t done;    /* private */

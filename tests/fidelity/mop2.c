@@ -786,43 +786,27 @@ FCASE(RaceNestedArrayCopy, RACE)
 
 /* testRaceRead (issues 5567 and 51618): a task reads a file into one
  * 17-byte buffer and sends each chunk; the receiver hashes it while the
- * next read overwrites it. Go's syscall.Read and ReadAt annotate the
- * buffer as written (race.WriteRange); so does the port, after each read
- * made through md_cgocall (a blocking system call). */
-struct rd_arg {
-	int fd;
-	char *b;
-	long off;
-	int pread;
-};
-
-static long do_read(void *a)
-{
-	struct rd_arg *r = a;
-	return r->pread ? pread(r->fd, r->b, 17, r->off) : read(r->fd, r->b, 17);
-}
-
+ * next read overwrites it. md_sys_read and md_sys_pread annotate the
+ * buffer as written, as Go's syscall.Read and Pread do. */
 static int race_read_pread;
 
 static void reader(void)
 {
-	struct rd_arg *r = md_alloc(sizeof *r);
-	r->fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-	r->b = md_alloc(17);
-	r->pread = race_read_pread;
-	for (int chunk = 0; r->fd >= 0 && chunk < 64; chunk++) { /* Go: the whole file */
-		long n = md_cgocall(do_read, r);
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	char *b = md_alloc(17);
+	long off = 0;
+	for (int chunk = 0; fd >= 0 && chunk < 64; chunk++) { /* Go: the whole file */
+		long n = race_read_pread ? md_sys_pread(fd, b, 17, off) : md_sys_read(fd, b, 17);
 		if (n <= 0)
 			break;
-		wrn(r->b, (size_t)n);
-		r->off += n;
-		send(F.c, (long)(uintptr_t)r->b);
+		off += n;
+		send(F.c, (long)(uintptr_t)b);
 		send(F.c, n);
 	}
-	if (r->fd >= 0)
-		close(r->fd);
+	if (fd >= 0)
+		close(fd);
 	md_chan_close(F.c);
-	send(F.done, r->fd >= 0 ? 0 : 1);
+	send(F.done, fd >= 0 ? 0 : 1);
 }
 
 static void test_race_read(int pread)

@@ -285,3 +285,60 @@ FCASE(NoRaceAfterFunc2, NORACE)
 {
 	go0(afterfunc2);
 }
+
+/* ---- sync.Pool (pool_test.go) -------------------------------------------- */
+
+static void *new_bytes(void)
+{
+	return md_alloc(10); /* make([]byte, 10) */
+}
+
+static md_pool_t *pool;
+static signed char *pool_x;
+
+static void pool_get_write(void)
+{
+	signed char *y = md_pool_get(pool);
+	wr8(&y[0], 2);
+	send(F.c, 1);
+}
+
+/* Put drops one item in four: ten rounds, so that some round reuses x in
+ * the task while the main task still writes it. */
+FCASE(RacePool, RACE)
+{
+	for (int i = 0; i < 10; i++) {
+		F.c = mkchan(0);
+		pool = md_alloc(sizeof *pool);
+		pool->new_fn = new_bytes;
+		pool->seed = (uint32_t)i;
+		pool_x = md_pool_get(pool);
+		wr8(&pool_x[0], 1);
+		md_pool_put(pool, pool_x);
+		go0(pool_get_write);
+		wr8(&pool_x[0], 3);
+		recv(F.c);
+	}
+}
+
+static void pool_get_put(void)
+{
+	signed char *y = md_pool_get(pool);
+	wr8(&y[0], 2);
+	md_pool_put(pool, y);
+}
+
+FCASE(NoRacePool, NORACE)
+{
+	for (int i = 0; i < 10; i++) {
+		pool = md_alloc(sizeof *pool);
+		pool->new_fn = new_bytes;
+		pool_x = md_pool_get(pool);
+		wr8(&pool_x[0], 1);
+		md_pool_put(pool, pool_x);
+		go0(pool_get_put);
+		sleep_ms(10); /* Go: 100 ms */
+		pool_x = md_pool_get(pool);
+		wr8(&pool_x[0], 3);
+	}
+}

@@ -1,47 +1,89 @@
 /*
  * model/atomic.c - md_atomic_*: atomics with the race semantics of Go's
- * sync/atomic in race mode: a load acquires the word's address, a store
- * release-merges it, a read-modify-write does both. The release comes
- * before the operation and the acquire after it, so a load that sees a
- * store's value always acquires that store's release. The words are not
- * reported as plain accesses (two atomic stores never race), so they must
- * not also be accessed with MD_READ/MD_WRITE.
+ * sync/atomic in race mode, where every operation is a call into the race
+ * runtime (race_amd64.s -> __tsan_go_atomic32/64_*) that performs it and
+ * records an atomic access of the word with its memory order. racewire's
+ * rw_atomic* are those calls: the operation and its record are one, so a
+ * load that sees a store's value always acquires that store's release,
+ * and a plain access of the word unordered with an atomic one is a race.
+ *
+ * Without race detection the same operations are plain sequentially
+ * consistent atomics (what Go's compiler intrinsifies them to).
  */
 #include "util.h"
 
-int64_t md_atomic_load64(const int64_t *p)
-{
-	int64_t v = __atomic_load_n(p, __ATOMIC_SEQ_CST);
-	RACE(rw_acquire(p));
-	return v;
-}
+/* Go dereferences the word first: a nil pointer is a recoverable panic. */
+#define NILCHECK(p)                                                                 \
+	do {                                                                        \
+		if (!(p))                                                           \
+			md_panic("invalid memory address or nil pointer dereference"); \
+	} while (0)
 
-void md_atomic_store64(int64_t *p, int64_t v)
-{
-	RACE(rw_release_merge(p));
-	__atomic_store_n(p, v, __ATOMIC_SEQ_CST);
-}
+#ifdef MODEL_NORACE
 
-int64_t md_atomic_add64(int64_t *p, int64_t delta)
-{
-	RACE(rw_release_merge(p));
-	int64_t v = __atomic_add_fetch(p, delta, __ATOMIC_SEQ_CST);
-	RACE(rw_acquire(p));
-	return v;
-}
+#define SC __ATOMIC_SEQ_CST
+#define DEFINE(bits, T)                                                             \
+	T md_atomic_load##bits(const T *p)                                          \
+	{                                                                           \
+		NILCHECK(p);                                                        \
+		return __atomic_load_n(p, SC);                                      \
+	}                                                                           \
+	void md_atomic_store##bits(T *p, T v)                                       \
+	{                                                                           \
+		NILCHECK(p);                                                        \
+		__atomic_store_n(p, v, SC);                                         \
+	}                                                                           \
+	T md_atomic_add##bits(T *p, T delta)                                        \
+	{                                                                           \
+		NILCHECK(p);                                                        \
+		return __atomic_add_fetch(p, delta, SC);                            \
+	}                                                                           \
+	int md_atomic_cas##bits(T *p, T old, T new_)                                \
+	{                                                                           \
+		NILCHECK(p);                                                        \
+		return __atomic_compare_exchange_n(p, &old, new_, 0, SC, SC);       \
+	}                                                                           \
+	T md_atomic_swap##bits(T *p, T v)                                           \
+	{                                                                           \
+		NILCHECK(p);                                                        \
+		return __atomic_exchange_n(p, v, SC);                               \
+	}
 
-int md_atomic_cas64(int64_t *p, int64_t old, int64_t new_)
-{
-	RACE(rw_release_merge(p));
-	int ok = __atomic_compare_exchange_n(p, &old, new_, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-	RACE(rw_acquire(p));
-	return ok;
-}
+#else
 
-int64_t md_atomic_swap64(int64_t *p, int64_t v)
-{
-	RACE(rw_release_merge(p));
-	int64_t old = __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
-	RACE(rw_acquire(p));
-	return old;
-}
+/* The arithmetic is done on the unsigned type (wrapping, as Go's). pc is
+ * the caller's: the report shows the atomic call under it. */
+#define DEFINE(bits, T)                                                             \
+	T md_atomic_load##bits(const T *p)                                          \
+	{                                                                           \
+		NILCHECK(p);                                                        \
+		return (T)rw_atomic##bits##_load((const uint##bits##_t *)p, RW_CALLER_PC()); \
+	}                                                                           \
+	void md_atomic_store##bits(T *p, T v)                                       \
+	{                                                                           \
+		NILCHECK(p);                                                        \
+		rw_atomic##bits##_store((uint##bits##_t *)p, (uint##bits##_t)v, RW_CALLER_PC()); \
+	}                                                                           \
+	T md_atomic_add##bits(T *p, T delta)                                        \
+	{                                                                           \
+		NILCHECK(p);                                                        \
+		uint##bits##_t d = (uint##bits##_t)delta;                           \
+		return (T)(rw_atomic##bits##_fetch_add((uint##bits##_t *)p, d, RW_CALLER_PC()) + d); \
+	}                                                                           \
+	int md_atomic_cas##bits(T *p, T old, T new_)                                \
+	{                                                                           \
+		NILCHECK(p);                                                        \
+		return rw_atomic##bits##_cas((uint##bits##_t *)p, (uint##bits##_t)old, \
+		                             (uint##bits##_t)new_, RW_CALLER_PC()); \
+	}                                                                           \
+	T md_atomic_swap##bits(T *p, T v)                                           \
+	{                                                                           \
+		NILCHECK(p);                                                        \
+		return (T)rw_atomic##bits##_exchange((uint##bits##_t *)p, (uint##bits##_t)v, \
+		                                     RW_CALLER_PC());               \
+	}
+
+#endif
+
+DEFINE(32, int32_t)
+DEFINE(64, int64_t)

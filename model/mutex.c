@@ -6,6 +6,51 @@
  */
 #include "internal.h"
 
+/* The state word's operations are atomics as Go's sync.Mutex makes them
+ * (atomic.CompareAndSwapInt32(&m.state, ...)): in race mode, recorded
+ * atomic accesses of the word (rw_atomic32_*), so a plain write of the
+ * mutex memory racing with its use is reported (TestRaceMutexOverwrite).
+ * A failed CAS reloads the word: the retry loops need only a fresh value. */
+#ifdef MODEL_NORACE
+#define PC 0
+static uint32_t st_load(uint32_t *p, uintptr_t pc)
+{
+	(void)pc;
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static int st_cas(uint32_t *p, uint32_t *old, uint32_t new_, uintptr_t pc)
+{
+	(void)pc;
+	return __atomic_compare_exchange_n(p, old, new_, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+static void st_store(uint32_t *p, uint32_t v, uintptr_t pc)
+{
+	(void)pc;
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+#else
+#define PC RW_CALLER_PC()
+static uint32_t st_load(uint32_t *p, uintptr_t pc)
+{
+	return rw_atomic32_load(p, pc);
+}
+
+static int st_cas(uint32_t *p, uint32_t *old, uint32_t new_, uintptr_t pc)
+{
+	if (rw_atomic32_cas(p, *old, new_, pc))
+		return 1;
+	*old = rw_atomic32_load(p, pc);
+	return 0;
+}
+
+static void st_store(uint32_t *p, uint32_t v, uintptr_t pc)
+{
+	rw_atomic32_store(p, v, pc);
+}
+#endif
+
 static void unlock_waiters(void *l)
 {
 	md__unlock(l);
@@ -13,30 +58,28 @@ static void unlock_waiters(void *l)
 
 void md_mutex_lock(md_mutex_t *mu)
 {
+	uintptr_t pc = PC;
 	md__check_preempt();
 	uint32_t z = 0;
-	if (__atomic_compare_exchange_n(&mu->state, &z, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+	if (st_cas(&mu->state, &z, 1, pc))
 		goto acquired;
 	for (int i = 0; i < 40; i++) {
 		z = 0;
-		if (__atomic_load_n(&mu->state, __ATOMIC_RELAXED) == 0 &&
-		    __atomic_compare_exchange_n(&mu->state, &z, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		if (st_load(&mu->state, pc) == 0 && st_cas(&mu->state, &z, 1, pc))
 			goto acquired;
 		__builtin_ia32_pause();
 	}
 	md__lock(&mu->lock);
 	for (;;) {
-		uint32_t s = __atomic_load_n(&mu->state, __ATOMIC_RELAXED);
+		uint32_t s = st_load(&mu->state, pc);
 		if (!(s & 1)) {
-			if (__atomic_compare_exchange_n(&mu->state, &s, s | 1, 0, __ATOMIC_ACQUIRE,
-			                                __ATOMIC_RELAXED)) {
+			if (st_cas(&mu->state, &s, s | 1, pc)) {
 				md__unlock(&mu->lock);
 				goto acquired;
 			}
 			continue;
 		}
-		if ((s & 2) || __atomic_compare_exchange_n(&mu->state, &s, s | 2, 0, __ATOMIC_RELAXED,
-		                                           __ATOMIC_RELAXED))
+		if ((s & 2) || st_cas(&mu->state, &s, s | 2, pc))
 			break;
 	}
 	md_g_t *g = md__m->curg;
@@ -54,9 +97,10 @@ acquired:
 
 void md_mutex_unlock(md_mutex_t *mu)
 {
+	uintptr_t pc = PC;
 	RACE(rw_release(mu));
 	uint32_t one = 1;
-	if (__atomic_compare_exchange_n(&mu->state, &one, 0, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+	if (st_cas(&mu->state, &one, 0, pc))
 		return;
 	if (!(one & 1))
 		md__fatal("md_mutex_unlock of an unlocked mutex");
@@ -64,9 +108,9 @@ void md_mutex_unlock(md_mutex_t *mu)
 	md_g_t *g = mu->waiters;
 	if (g) {
 		mu->waiters = g->next;
-		__atomic_store_n(&mu->state, mu->waiters ? 3u : 1u, __ATOMIC_RELEASE);
+		st_store(&mu->state, mu->waiters ? 3u : 1u, pc);
 	} else {
-		__atomic_store_n(&mu->state, 0, __ATOMIC_RELEASE);
+		st_store(&mu->state, 0, pc);
 	}
 	md__unlock(&mu->lock);
 	if (g)

@@ -328,8 +328,17 @@ typedef struct md_once {
 #define MD_ONCE_INIT {0, MD_MUTEX_INIT}
 void md_once_do(md_once_t *o, void (*fn)(void *), void *arg);
 
-/* Atomics with Go's sync/atomic race semantics: loads acquire, stores
- * release, read-modify-writes do both, on the word's address. */
+/* Atomics with Go's sync/atomic race semantics: performed through
+ * racewire's atomic annotations (rw_atomic*, Go mode's __tsan_go_atomic*),
+ * so each is an atomic access of the word with its memory order: loads
+ * acquire, stores release, read-modify-writes do both. Two atomics never
+ * race; a plain access (MD_READ/MD_WRITE) racing with one is reported, as
+ * in Go. A NULL word panics (Go: a nil dereference, recoverable). */
+int32_t md_atomic_load32(const int32_t *p);
+void md_atomic_store32(int32_t *p, int32_t v);
+int32_t md_atomic_add32(int32_t *p, int32_t delta);   /* the new value */
+int md_atomic_cas32(int32_t *p, int32_t old, int32_t new_);
+int32_t md_atomic_swap32(int32_t *p, int32_t v);
 int64_t md_atomic_load64(const int64_t *p);
 void md_atomic_store64(int64_t *p, int64_t v);
 int64_t md_atomic_add64(int64_t *p, int64_t delta);   /* the new value */

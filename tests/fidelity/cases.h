@@ -85,6 +85,7 @@ struct fixture {
 	md_map_t *m;
 	int64_t s;           /* a word used only with md_atomic_* */
 	int64_t s2;
+	int32_t s32;         /* an int32 used only with md_atomic_*32 */
 };
 extern struct fixture F;
 

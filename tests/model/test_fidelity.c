@@ -169,7 +169,7 @@ static void table(const char *title, struct fcase *cs, int n, int totals[5])
 
 static struct fcase cases[MAXC], gaps[MAXC];
 
-Test(fidelity, go_race_tests_ported, .timeout = 240)
+Test(fidelity, go_race_tests_ported, .timeout = 480)
 {
 	double t0 = child_now();
 	int n = load_cases("release", "list", cases);
@@ -235,7 +235,7 @@ Test(fidelity, some_cases_debug_runtime, .timeout = 120)
  * nothing broken; misses are printed, not asserted (see the top). */
 static struct fcase par[MAXC];
 
-Test(fidelity, parallel_no_false_alarms, .timeout = 240)
+Test(fidelity, parallel_no_false_alarms, .timeout = 480)
 {
 	double t0 = child_now();
 	int n = load_cases("release", "list", par);

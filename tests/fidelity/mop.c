@@ -7,16 +7,8 @@
  * write Go's compiler instruments is an rd/wr (cases.h). Ported faithfully
  * where the shape is memory plus channels, mutexes, wait groups, panics.
  *
- * Skipped, with why:
- *  - single-goroutine compiler-instrumentation tests with nothing to order
- *    (TestNoRaceCase, TestNoRaceRangeIssue5446, TestNoRaceEnoughRegisters,
- *    TestNoRaceRange, TestNoRaceTinyAlloc: stack variables);
- *  - tests of Go-specific lowering where the port would be a copy of
- *    another case (method values and thunks, type switches, interface
- *    calls, defer arguments, fmt.Sprint, maps initializers, slicing a
- *    string, TestRaceCaseIssue6418/5890, TestRaceIssue5567 which reads a
- *    file: TestRaceIssue5654 is its in-memory twin);
- *  - TestRaceNestedArrayCopy (a 32 MiB array copy, no new shape).
+ * The rest of mop_test.go (interfaces, method values and thunks, calls,
+ * file reads, single-task regressions) is in mop2.c.
  */
 #include "cases.h"
 

@@ -659,30 +659,39 @@ FCASE(NoRaceChanCloseLen, NORACE)
 	recv(F.c1);
 }
 
-static long *chbr_loc;
+/* Each iteration has its own loc and channels (Go's loop-local
+ * variables): the tasks get them as their argument, since a task of one
+ * iteration may run after the next iteration began. */
+struct chbr {
+	long loc;
+	md_chan_t *write, *read;
+};
 
-static void chbr_reader(void)
+static void chbr_reader(long arg)
 {
-	if (SELECT(0, SRECV(F.c1)) == 0)
-		rd(chbr_loc);
-	md_chan_close(F.c2);
+	struct chbr *it = (struct chbr *)(uintptr_t)arg;
+	md_select_case_t cs[] = {{.c = it->write, .dir = MD_RECV}};
+	if (md_select(cs, 1, 0) == 0)
+		rd(&it->loc);
+	md_chan_close(it->read);
 }
 
-static void chbr_writer(void)
+static void chbr_writer(long arg)
 {
-	wr(chbr_loc, 1);
-	md_chan_close(F.c1);
+	struct chbr *it = (struct chbr *)(uintptr_t)arg;
+	wr(&it->loc, 1);
+	md_chan_close(it->write);
 }
 
 FCASE(NoRaceCloseHappensBeforeRead, NORACE)
 {
 	for (int i = 0; i < 100; i++) {
-		chbr_loc = md_alloc(sizeof(long)); /* var loc int, per iteration */
-		F.c1 = md_chan_make(0, 0);         /* write */
-		F.c2 = md_chan_make(0, 0);         /* read */
-		go0(chbr_reader);
-		go0(chbr_writer);
-		md_chan_recv(F.c2, NULL);
+		struct chbr *it = md_alloc(sizeof *it);
+		it->write = md_chan_make(0, 0);
+		it->read = md_chan_make(0, 0);
+		go1(chbr_reader, (long)(uintptr_t)it);
+		go1(chbr_writer, (long)(uintptr_t)it);
+		md_chan_recv(it->read, NULL);
 	}
 }
 

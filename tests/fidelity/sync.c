@@ -296,9 +296,10 @@ static void *new_bytes(void)
 static md_pool_t *pool;
 static signed char *pool_x;
 
-static void pool_get_write(void)
+/* The pool is the task's argument: Go's p is per iteration. */
+static void pool_get_write(long p)
 {
-	signed char *y = md_pool_get(pool);
+	signed char *y = md_pool_get((md_pool_t *)(uintptr_t)p);
 	wr8(&y[0], 2);
 	send(F.c, 1);
 }
@@ -315,17 +316,17 @@ FCASE(RacePool, RACE)
 		pool_x = md_pool_get(pool);
 		wr8(&pool_x[0], 1);
 		md_pool_put(pool, pool_x);
-		go0(pool_get_write);
+		go1(pool_get_write, (long)(uintptr_t)pool);
 		wr8(&pool_x[0], 3);
 		recv(F.c);
 	}
 }
 
-static void pool_get_put(void)
+static void pool_get_put(long p)
 {
-	signed char *y = md_pool_get(pool);
+	signed char *y = md_pool_get((md_pool_t *)(uintptr_t)p);
 	wr8(&y[0], 2);
-	md_pool_put(pool, y);
+	md_pool_put((md_pool_t *)(uintptr_t)p, y);
 }
 
 FCASE(NoRacePool, NORACE)
@@ -336,7 +337,7 @@ FCASE(NoRacePool, NORACE)
 		pool_x = md_pool_get(pool);
 		wr8(&pool_x[0], 1);
 		md_pool_put(pool, pool_x);
-		go0(pool_get_put);
+		go1(pool_get_put, (long)(uintptr_t)pool);
 		sleep_ms(10); /* Go: 100 ms */
 		pool_x = md_pool_get(pool);
 		wr8(&pool_x[0], 3);

@@ -15,8 +15,11 @@
  *  - Shared memory that the race detector should watch lives in the managed
  *    heap (md_alloc) or in globals. Never annotate stack memory (TSan does
  *    not shadow task or C stacks: annotating it faults inside TSan).
- *  - Synchronization objects (md_mutex_t, md_wg_t, md_once_t, words used
- *    with md_atomic_*) live in the heap or in globals for the same reason.
+ *  - Synchronization objects (md_mutex_t, md_rwmutex_t, md_cond_t,
+ *    md_wg_t, md_once_t, md_pool_t, words used with md_atomic_*) live in
+ *    the heap or in globals for the same reason: their addresses are
+ *    annotated (as sync objects, and the mutex, RWMutex, wait group and
+ *    atomic words as accessed memory too).
  *  - A task must not block its thread in C without md_cgocall (that is
  *    what md_cgocall is for).
  */

@@ -139,6 +139,12 @@ typedef struct rw_options {
 	 * flight_events is the ring size per thread. */
 	char flight[256];
 	int flight_events;       /* 16 to 1048576, default 256 */
+	/* 1 (default): make the shadow of data, bss and each heap range
+	 * resident when it is registered. Without it, two tasks that first
+	 * touch one shadow page at once can both miss their race (TSan's
+	 * check-then-store is not atomic; the page fault widens it). Costs
+	 * twice the registered size in resident memory. */
+	int prefault_shadow;
 	rw_symbolize_fn symbolizer; /* optional managed-PC hook; API only */
 	void *symbolizer_arg;
 } rw_options_t;

@@ -5,7 +5,10 @@
 #include <criterion/criterion.h>
 #include <racewire.h>
 
+#include "fatal.h"
+
 #include <signal.h>
+#include <stdio.h>
 #include <sys/mman.h>
 
 static rw_task_t *main_task;
@@ -22,18 +25,55 @@ static void start_with(rw_policy_t policy)
 
 static char sync_word;
 
-Test(policy, abort_is_default_and_aborts, .signal = SIGABRT)
+/* For fatal_run's child, which must not use Criterion's assertions. */
+static void start_default_or_die(void)
 {
-	start_with(RW_POLICY_ABORT);
-	cr_assert_eq(rw_proc_unwire(main_proc), 0);
+	rw_options_t o;
+	rw_options_default(&o); /* policy abort: the default */
+	o.verbosity = 0;
+	if (rw_init(&o, &main_task, &main_proc) != 0) {
+		fprintf(stderr, "rw_init: %s\n", rw_last_error());
+		_exit(2);
+	}
+}
+
+static void acquire_unwired(void)
+{
+	start_default_or_die();
+	if (rw_proc_unwire(main_proc) != 0)
+		_exit(2);
 	rw_acquire(&sync_word);
 }
 
-Test(policy, abort_without_task, .signal = SIGABRT)
+Test(policy, abort_is_default_and_aborts, .timeout = 30)
 {
-	start_with(RW_POLICY_ABORT);
-	cr_assert_eq(rw_task_switch(NULL), 0);
+	struct fatal r = fatal_run(acquire_unwired);
+	expect_fatal(&r, "rw_acquire(");
+	expect_line(&r, " on M1 (tid ");
+	expect_line(&r, " with no processor context wired\n");
+	expect_line(&r, "racewire:   task: T1\n");
+	expect_line(&r, "racewire:   last context on this thread: P0, now free (previous owner M1)\n");
+	expect_line(&r, "racewire:   policy: abort ");
+	expect_line(&r, "(seed 001, Go issue 27660)");
+	free(r.err);
+}
+
+static void release_without_task(void)
+{
+	start_default_or_die();
+	if (rw_task_switch(NULL) != 0)
+		_exit(2);
 	rw_release(&sync_word);
+}
+
+Test(policy, abort_without_task, .timeout = 30)
+{
+	struct fatal r = fatal_run(release_without_task);
+	expect_fatal(&r, "rw_release(");
+	expect_line(&r, " on M1 (tid ");
+	expect_line(&r, " with no current task\n");
+	expect_line(&r, "racewire:   hint: call rw_task_switch(task) ");
+	free(r.err);
 }
 
 Test(policy, drop_counts_and_skips)

@@ -19,13 +19,28 @@
 #define RW_TEST_FATAL_H
 
 #include <criterion/criterion.h>
+#include <racewire.h>
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* rw_init with the defaults (policy abort) and no banner, for the child:
+ * on failure it says why and exits 2 instead of asserting. */
+static inline void fatal_init_or_die(rw_task_t **main_task, rw_proc_t **p0)
+{
+	rw_options_t o;
+	rw_options_default(&o);
+	o.verbosity = 0;
+	if (rw_init(&o, main_task, p0) != 0) {
+		fprintf(stderr, "rw_init: %s\n", rw_last_error());
+		_exit(2);
+	}
+}
 
 struct fatal {
 	int status; /* waitpid's */

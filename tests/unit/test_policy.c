@@ -8,7 +8,6 @@
 #include "fatal.h"
 
 #include <signal.h>
-#include <stdio.h>
 #include <sys/mman.h>
 
 static rw_task_t *main_task;
@@ -25,21 +24,9 @@ static void start_with(rw_policy_t policy)
 
 static char sync_word;
 
-/* For fatal_run's child, which must not use Criterion's assertions. */
-static void start_default_or_die(void)
-{
-	rw_options_t o;
-	rw_options_default(&o); /* policy abort: the default */
-	o.verbosity = 0;
-	if (rw_init(&o, &main_task, &main_proc) != 0) {
-		fprintf(stderr, "rw_init: %s\n", rw_last_error());
-		_exit(2);
-	}
-}
-
 static void acquire_unwired(void)
 {
-	start_default_or_die();
+	fatal_init_or_die(&main_task, &main_proc); /* policy abort: the default */
 	if (rw_proc_unwire(main_proc) != 0)
 		_exit(2);
 	rw_acquire(&sync_word);
@@ -60,7 +47,7 @@ Test(policy, abort_is_default_and_aborts, .timeout = 30)
 
 static void release_without_task(void)
 {
-	start_default_or_die();
+	fatal_init_or_die(&main_task, &main_proc);
 	if (rw_task_switch(NULL) != 0)
 		_exit(2);
 	rw_release(&sync_word);

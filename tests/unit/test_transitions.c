@@ -27,18 +27,6 @@ static void start(void)
 	cr_assert_eq(rw_init(&o, &main_task, &p0), 0, "%s", rw_last_error());
 }
 
-/* For fatal_run's child, which must not use Criterion's assertions. */
-static void start_or_die(void)
-{
-	rw_options_t o;
-	rw_options_default(&o);
-	o.verbosity = 0;
-	if (rw_init(&o, &main_task, &p0) != 0) {
-		fprintf(stderr, "rw_init: %s\n", rw_last_error());
-		_exit(2);
-	}
-}
-
 static void *in_thread(void *(*fn)(void *), void *arg)
 {
 	pthread_t t;
@@ -83,7 +71,7 @@ Test(foreign, exit_with_context_acquires_at_once)
  * process, so it runs in a child (fatal.h), from a suite with no .init. */
 static void access_while_acquire_held(void)
 {
-	start_or_die();
+	fatal_init_or_die(&main_task, &p0);
 	rw_proc_t *released;
 	if (rw_foreign_enter(&released) != 0 || rw_foreign_exit() != 0)
 		_exit(2);
@@ -270,7 +258,7 @@ static void *exit_elsewhere(void *cb)
  * with a message instead of a SEGV on the wrong stack. */
 static void callback_exit_elsewhere(void)
 {
-	start_or_die();
+	fatal_init_or_die(&main_task, &p0);
 	static rw_callback_t cb;
 	if (rw_callback_enter(&cb) != 0)
 		_exit(2);

@@ -58,6 +58,8 @@ static inline struct fatal fatal_run(void (*misuse)(void))
 		dup2(fds[1], 2);
 		close(fds[0]);
 		close(fds[1]);
+		/* The defaults, whatever the caller's environment says. */
+		unsetenv("RACEWIRE_OPTIONS");
 		misuse();
 		static const char msg[] = "fatal_run: the misuse returned\n";
 		ssize_t n = write(2, msg, sizeof msg - 1);

@@ -58,6 +58,10 @@ static inline pid_t child_spawn(const char *flavor, const char *prog, const char
 		dup2(fds[1], 2);
 		close(fds[0]);
 		close(fds[1]);
+		/* racewire's defaults unless the test says otherwise: a
+		 * RACEWIRE_OPTIONS in the caller's environment (guards=0, say)
+		 * must not turn a guarded run into an unguarded one. */
+		unsetenv("RACEWIRE_OPTIONS");
 		for (const char *const *e = env; e && *e; e++)
 			putenv((char *)*e);
 		const char *argv[16] = {path};

@@ -1,7 +1,8 @@
 # racewire - one Makefile for the library, tools, tests and benchmarks.
 #
 #   make deps        install Debian packages, build compiler-rt's TSan runtime
-#   make             library, tools, examples, tests, benchmarks (no running)
+#   make             library, tools, examples, tests, benchmarks (no running;
+#                    never installs or downloads: needs `make deps` once)
 #   make test        deps + build + run every test (README's test command)
 #   make stress      deps + build + the main job (README's main command)
 #   make demo        a race report and the guard stopping a misuse
@@ -145,8 +146,13 @@ deps:
 	@bash ci/deps.sh
 	@bash backend/go/get-tsan-runtime.sh $(TSAN_DIR)
 
+# Plain `make` never touches the system (no apt, no download): only `make
+# deps` and the commands that run it (test, stress, demo, bench) do.
 $(TSAN_DIR)/VERSION:
-	@bash backend/go/get-tsan-runtime.sh $(TSAN_DIR)
+	@echo "racewire: no TSan runtime in $(TSAN_DIR) (no $@)." >&2; \
+	 echo "racewire: run 'make deps' once: it installs the Debian packages and builds" >&2; \
+	 echo "racewire: compiler-rt's Go-mode runtime into $(TSAN_DIR) (needs root or sudo, network)." >&2; \
+	 exit 1
 $(TSAN_RELEASE_OBJ) $(TSAN_DEBUG_OBJ): | $(TSAN_DIR)/VERSION
 	@test -s $@ || { echo "racewire: $@ is missing (see $(TSAN_DIR)/VERSION)"; exit 1; }
 
@@ -385,9 +391,13 @@ uninstall:
 	for m in $(MAN_PAGES); do rm -f $(I_MAN)/man$${m##*.}/$${m##*/}; done
 	-rmdir $(I_INC)/racewire $(I_LIB)/racewire 2>/dev/null
 
+# Build products only. The stress runs' logs (O/stress/<reproducer>/, and
+# build/stress-long/) are evidence a user may still need: clean keeps them,
+# and build/tsan; distclean removes everything.
 clean:
 	rm -rf $(O)/obj $(O)/obj-norace $(O)/lib $(O)/bin $(O)/tests $(O)/progs $(O)/bench \
-		$(O)/examples $(O)/model $(O)/stress $(O)/none
+		$(O)/examples $(O)/model $(O)/stress/release $(O)/stress/debug \
+		$(O)/none
 
 distclean:
 	rm -rf build

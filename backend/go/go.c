@@ -52,11 +52,17 @@ static void prefault(uintptr_t addr, uintptr_t size)
 		__atomic_fetch_or((uint64_t *)p, 0, __ATOMIC_RELAXED);
 }
 
+/* The first range mapped is data+bss (TSan's MapShadow treats its first
+ * call the same way); the rest are heap. Called under the guard layer's
+ * heap lock, or by rw_init before anything else runs. */
 void rw__be_map_shadow(uintptr_t addr, uintptr_t size)
 {
+	static int data_mapped;
 	__tsan_map_shadow((void *)addr, size);
-	if (rw__go_hooks.prefault_shadow)
+	int level = rw__go_hooks.prefault_shadow;
+	if (level >= 2 || (level == 1 && !data_mapped))
 		prefault(addr, size);
+	data_mapped = 1;
 }
 
 void rw__be_proc_create(void **proc)

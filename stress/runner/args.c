@@ -39,13 +39,23 @@ void rws_print_usage(FILE *stream)
 "      --no-stacks       do not capture a hung run's stacks with gdb/eu-stack\n"
 "  -q, --quiet           no progress line every 5 s\n"
 "      --json FILE       summary file (default: DIR/summary.json)\n"
+"      --junit FILE      also a JUnit XML report, one test case per run\n"
+"      --tap             TAP version 13 on stdout, one test point per run\n"
+"      --flight DIR      a flight record per run: RACEWIRE_OPTIONS gets\n"
+"                        flight=DIR/run-SEQ.flight (kept for failed runs)\n"
 "      --diagnose CMD    verdict of a failed run: first line of CMD --oneline LOG\n"
 "                        (default: racewire-diagnose beside this binary)\n"
 "      --no-diagnose     no verdicts, even if racewire-diagnose is there\n"
 "  -h, --help            this text\n"
 "\n"
 "Without --count, --budget or --failfast it runs until interrupted (Ctrl-C).\n"
-"Exit status: 0 no failure, 1 a failure, 2 bad arguments or command.\n",
+"Exit status: 0 no failure, 1 a failure, 2 bad arguments or command,\n"
+"3 results lost (the output folder, runs.tsv, a log or a report could not\n"
+"be written).\n"
+"\n"
+"       racewire-stress merge OUT DIR...\n"
+"Combines the output folders of shards of one job into OUT: runs.tsv, the\n"
+"failed runs' logs, summary.json, and the combined table.\n",
 	      stream);
 }
 
@@ -139,6 +149,9 @@ enum {
 	OPT_JSON,
 	OPT_DIAGNOSE,
 	OPT_NO_DIAGNOSE,
+	OPT_JUNIT,
+	OPT_TAP,
+	OPT_FLIGHT,
 };
 
 enum rws_parse_result rws_parse_args(int argc, char **argv,
@@ -161,6 +174,9 @@ enum rws_parse_result rws_parse_args(int argc, char **argv,
 		{"json", required_argument, NULL, OPT_JSON},
 		{"diagnose", required_argument, NULL, OPT_DIAGNOSE},
 		{"no-diagnose", no_argument, NULL, OPT_NO_DIAGNOSE},
+		{"junit", required_argument, NULL, OPT_JUNIT},
+		{"tap", no_argument, NULL, OPT_TAP},
+		{"flight", required_argument, NULL, OPT_FLIGHT},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -262,6 +278,23 @@ enum rws_parse_result rws_parse_args(int argc, char **argv,
 		case OPT_NO_DIAGNOSE:
 			opts->diagnose_cmd = NULL;
 			opts->diagnose_disabled = true;
+			break;
+		case OPT_JUNIT:
+			if (optarg[0] == '\0')
+				return usage_error("bad value for --junit: empty path");
+			opts->junit_path = optarg;
+			break;
+		case OPT_TAP:
+			opts->tap = true;
+			break;
+		case OPT_FLIGHT:
+			if (optarg[0] == '\0')
+				return usage_error("bad value for --flight: empty path");
+			/* RACEWIRE_OPTIONS separates items with ':' and has no
+			 * quoting: such a folder would be cut in two. */
+			if (strchr(optarg, ':') != NULL)
+				return usage_error("bad value for --flight: '%s' (a folder whose path has no ':')", optarg);
+			opts->flight_dir = optarg;
 			break;
 		case 'h':
 			rws_print_usage(stdout);

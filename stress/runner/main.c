@@ -14,11 +14,16 @@
 #include "args.h"
 #include "diagnose.h"
 #include "launch.h"
+#include "junit.h"
+#include "merge.h"
 #include "report.h"
 #include "runlog.h"
 #include "scheduler.h"
+#include "tap.h"
 
-enum { EXIT_PASS = 0, EXIT_FAILURES = 1, EXIT_USAGE = 2 };
+/* EXIT_LOST: a job whose results did not all reach the disk must not look
+ * like a clean one to CI, whatever the runs did. */
+enum { EXIT_PASS = 0, EXIT_FAILURES = 1, EXIT_USAGE = 2, EXIT_LOST = 3 };
 
 /* mkdir -p: the output folder may be several levels under a CI workspace. */
 static int make_dirs(const char *path)
@@ -66,6 +71,28 @@ static int take_over_signals(void)
 	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
+/* Creates and removes path + ".tmp", the temporary the file will be written
+ * through at the end: an hour of runs must not end in "cannot create". */
+static int probe_writable(const char *path, const char *what)
+{
+	size_t len = strlen(path) + 8;
+	char *tmp = malloc(len);
+	if (tmp == NULL)
+		return -1;
+	snprintf(tmp, len, "%s.tmp", path);
+	FILE *f = fopen(tmp, "we");
+	if (f == NULL) {
+		fprintf(stderr, "racewire-stress: cannot write %s %s: %s\n", what,
+			path, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	fclose(f);
+	unlink(tmp);
+	free(tmp);
+	return 0;
+}
+
 static uint64_t seed_from_clock(void)
 {
 	return (uint64_t)(rws_wall_now() * 1e6);
@@ -73,6 +100,8 @@ static uint64_t seed_from_clock(void)
 
 int main(int argc, char **argv)
 {
+	if (argc >= 2 && strcmp(argv[1], "merge") == 0)
+		return rws_merge_main(argc - 2, argv + 2);
 	struct rws_options opts;
 	switch (rws_parse_args(argc, argv, &opts)) {
 	case RWS_PARSE_OK:
@@ -90,13 +119,35 @@ int main(int argc, char **argv)
 		fprintf(stderr, "racewire-stress: cannot create --out folder %s: %s\n",
 			opts.out_dir, strerror(errno));
 		rws_free_options(&opts);
-		return EXIT_USAGE;
+		return EXIT_LOST;
 	}
 	char default_json[4096];
 	if (opts.json_path == NULL) {
 		snprintf(default_json, sizeof default_json, "%s/summary.json",
 			 opts.out_dir);
 		opts.json_path = default_json;
+	}
+	char flight_probe[4096];
+	if (opts.flight_dir != NULL) {
+		snprintf(flight_probe, sizeof flight_probe, "%s/run-probe.flight",
+			 opts.flight_dir);
+		if (make_dirs(opts.flight_dir) != 0) {
+			fprintf(stderr, "racewire-stress: cannot create --flight folder %s: %s\n",
+				opts.flight_dir, strerror(errno));
+			rws_free_options(&opts);
+			return EXIT_LOST;
+		}
+		if (probe_writable(flight_probe, "flight records like") != 0) {
+			rws_free_options(&opts);
+			return EXIT_LOST;
+		}
+	}
+	struct rws_junit *junit = NULL;
+	if (probe_writable(opts.json_path, "the summary") != 0 ||
+	    (opts.junit_path != NULL &&
+	     (junit = rws_junit_open(opts.junit_path)) == NULL)) {
+		rws_free_options(&opts);
+		return EXIT_LOST;
 	}
 	char *default_diagnoser = NULL;
 	if (opts.diagnose_cmd == NULL && !opts.diagnose_disabled)
@@ -105,8 +156,9 @@ int main(int argc, char **argv)
 							  : default_diagnoser;
 
 	struct rws_spawner spawner;
-	if (rws_spawner_init(&spawner, opts.command) != 0) {
+	if (rws_spawner_init(&spawner, opts.command, opts.flight_dir) != 0) {
 		rws_spawner_free(&spawner);
+		rws_junit_free(junit);
 		free(default_diagnoser);
 		rws_free_options(&opts);
 		return EXIT_USAGE;
@@ -119,16 +171,19 @@ int main(int argc, char **argv)
 		if (signal_fd < 0)
 			perror("racewire-stress: signalfd");
 		rws_spawner_free(&spawner);
+		rws_junit_free(junit);
 		free(default_diagnoser);
 		rws_free_options(&opts);
-		return EXIT_USAGE;
+		return joblog_fd < 0 ? EXIT_LOST : EXIT_USAGE;
 	}
 
 	/* Static only for its size (the listed failures carry 4 KiB paths);
 	 * main is its one user. */
 	static struct rws_job_result result;
+	if (opts.tap)
+		rws_tap_start(stdout);
 	int rc = rws_run_job(&opts, &spawner, signal_fd, joblog_fd, diagnoser,
-			     &result);
+			     junit, &result);
 	close(signal_fd);
 	close(joblog_fd);
 
@@ -143,16 +198,33 @@ int main(int argc, char **argv)
 		.json_path = opts.json_path,
 		.diagnoser = diagnoser,
 	};
+	bool lost = rc != 0 || result.results_lost;
 	if (rc == 0) {
-		rws_write_json_summary(&report);
-		rws_print_final_table(stdout, &report);
+		if (rws_write_json_summary(&report) != 0)
+			lost = true;
+		if (junit != NULL &&
+		    rws_junit_finish(junit, &opts, result.elapsed_s) != 0)
+			lost = true;
+		if (opts.tap) {
+			rws_print_final_table_as_comments(stdout, &report);
+			rws_tap_plan(stdout, rws_stats_runs(&result.stats) +
+				result.stats.by_class[RWS_CLASS_INTERRUPTED]);
+		} else {
+			rws_print_final_table(stdout, &report);
+		}
 	}
+	if (lost)
+		fprintf(stderr, "racewire-stress: results were lost (see the messages "
+			"above): exit status %d\n", EXIT_LOST);
 
 	int status = EXIT_PASS;
-	if (rc != 0 || result.spawn_failed)
+	if (result.spawn_failed)
 		status = EXIT_USAGE;
+	else if (lost)
+		status = EXIT_LOST;
 	else if (rws_stats_failures(&result.stats) > 0)
 		status = EXIT_FAILURES;
+	rws_junit_free(junit);
 	rws_spawner_free(&spawner);
 	free(default_diagnoser);
 	rws_free_options(&opts);

@@ -8,8 +8,10 @@
  * (O_CLOEXEC) or -1 with a message on stderr. */
 int rws_joblog_open(const char *path);
 /* Appends one run's line with a single write(2), so a line is either there
- * whole or not at all if the runner dies. */
-void rws_joblog_append(int fd, const struct rws_run *run);
+ * whole or not at all if the runner dies.  Returns 0, or -1 with a message
+ * on stderr (a lost line is a lost result: the caller must not report
+ * success). */
+int rws_joblog_append(int fd, const struct rws_run *run);
 
 /* Copies the run's output (output_fd, read from offset 0) to
  * <out_dir>/run-<seq>-<class>.log, appends the trailer line, and sets

@@ -239,6 +239,13 @@ static void finish_run(struct scheduler *s, struct slot *slot)
 	slot->pid = 0;
 	s->active--;
 
+	/* Runs whose records cannot be kept are wasted, and a full disk does
+	 * not heal by itself: stop, and let main report the loss. */
+	if (result->results_lost && !s->stop_starting) {
+		s->stop_starting = true;
+		result->stopped_by = "lost-results";
+		cancel_running(s, false);
+	}
 	if (failure && s->opts->failfast && !s->stop_starting) {
 		s->stop_starting = true;
 		result->stopped_by = "failfast";

@@ -123,6 +123,13 @@ static void exit_time_code(void)
 			       (unsigned long long)st.suspend_skipped);
 			fflush(stdout);
 		}
+		/* Windows: the finalization itself, and every suspension the
+		 * monitor aimed at the finalizing thread (made unguarded,
+		 * refused with RW_EBUSY guarded), reported each round so a
+		 * run that hangs still says how far it got. */
+		md_stats_t now_st;
+		md_get_stats(&now_st);
+		repro_windows(1 + atomic_load(&fini_suspensions) + now_st.suspend_skipped);
 		hold_us(EXIT_HOLD_US);
 		pthread_mutex_unlock(&runtime_lock);
 		hold_us(EXIT_GAP_US);

@@ -28,6 +28,8 @@ void rws_print_usage(FILE *stream)
 "  -t, --timeout SEC     a run taking longer is a hang (default 60; 0 = none)\n"
 "  -n, --count N         run sequence numbers 0..N-1 (of this shard), then stop\n"
 "  -b, --budget SEC      start no run after SEC seconds of wall time\n"
+"  -w, --windows N       start no run once the runs have reported N hazard\n"
+"                        windows (lines \"racewire-windows: N\")\n"
 "  -f, --failfast        stop at the first failure\n"
 "  -s, --seed S          base seed (default: from the clock); run SEQ gets\n"
 "                        RACEWIRE_STRESS_SEED=S+SEQ and RACEWIRE_STRESS_RUN=SEQ\n"
@@ -48,7 +50,8 @@ void rws_print_usage(FILE *stream)
 "      --no-diagnose     no verdicts, even if racewire-diagnose is there\n"
 "  -h, --help            this text\n"
 "\n"
-"Without --count, --budget or --failfast it runs until interrupted (Ctrl-C).\n"
+"Without --count, --budget, --windows or --failfast it runs until\n"
+"interrupted (Ctrl-C).\n"
 "Exit status: 0 no failure, 1 a failure, 2 bad arguments or command,\n"
 "3 results lost (the output folder, runs.tsv, a log or a report could not\n"
 "be written).\n"
@@ -163,6 +166,7 @@ enum rws_parse_result rws_parse_args(int argc, char **argv,
 		{"count", required_argument, NULL, 'n'},
 		{"budget", required_argument, NULL, 'b'},
 		{"failfast", no_argument, NULL, 'f'},
+		{"windows", required_argument, NULL, 'w'},
 		{"seed", required_argument, NULL, 's'},
 		{"shard", required_argument, NULL, OPT_SHARD},
 		{"out", required_argument, NULL, 'o'},
@@ -192,7 +196,7 @@ enum rws_parse_result rws_parse_args(int argc, char **argv,
 
 	/* "+": stop at the first non-option, so "racewire-stress -p 4 prog -x"
 	 * hands -x to prog.  Leading ":": we print our own messages. */
-	const char *shortopts = "+:p:t:n:b:fs:o:qh";
+	const char *shortopts = "+:p:t:n:b:w:fs:o:qh";
 	opterr = 0;
 	optind = 1;
 	int c;
@@ -219,6 +223,11 @@ enum rws_parse_result rws_parse_args(int argc, char **argv,
 			if (!parse_seconds(optarg, &opts->budget_s) ||
 			    opts->budget_s == 0)
 				return usage_error("bad value for --budget: '%s' (want seconds > 0)", optarg);
+			break;
+		case 'w':
+			if (!parse_u64(optarg, &opts->windows_target) ||
+			    opts->windows_target == 0)
+				return usage_error("bad value for --windows: '%s' (want an integer >= 1)", optarg);
 			break;
 		case 'f':
 			opts->failfast = true;

@@ -56,7 +56,9 @@ static void usage(FILE *out)
 	      "OUT: runs.tsv, the failed runs' logs, summary.json with the combined\n"
 	      "counts and failure-rate bound, and the table on stdout.  OUT must not\n"
 	      "hold a job already.  Exit status: 0 no failure, 1 a failure, 2 a\n"
-	      "missing, incomplete or incompatible folder, 3 OUT not written.\n",
+	      "missing, incomplete or incompatible folder, 3 OUT not written.\n"
+	      "\n"
+	      "  -h, --help   this text\n",
 	      out);
 }
 

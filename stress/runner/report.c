@@ -208,6 +208,7 @@ int rws_write_json_summary(const struct rws_job_report *report)
 		fprintf(out, "  \"merged_shards\": %u,\n  \"shards_missing\": %u,\n",
 			report->merged_shards, report->shards_missing);
 	fprintf(out, "  \"count\": %" PRIu64 ",\n", opts->count);
+	fprintf(out, "  \"windows_target\": %" PRIu64 ",\n", opts->windows_target);
 	fprintf(out, "  \"parallel\": %u,\n", opts->parallel);
 	fprintf(out, "  \"timeout_s\": %g,\n", opts->timeout_s);
 	fprintf(out, "  \"runs\": %" PRIu64 ",\n", runs);

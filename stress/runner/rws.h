@@ -40,6 +40,8 @@ struct rws_options {
 	double timeout_s;           /* per run; 0 = none */
 	uint64_t count;             /* sequence numbers 0..count-1; 0 = unbounded */
 	double budget_s;            /* stop starting runs after this; 0 = none */
+	uint64_t windows_target;    /* stop starting runs once the runs reported
+	                             * this many hazard windows; 0 = none */
 	bool failfast;
 	uint64_t seed;              /* base seed; run seq gets seed + seq */
 	bool seed_given;

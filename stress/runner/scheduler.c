@@ -380,6 +380,12 @@ static void start_runs(struct scheduler *s)
 			s->result->stopped_by = "budget";
 			break;
 		}
+		if (opts->windows_target > 0 &&
+		    s->result->stats.windows >= opts->windows_target) {
+			s->stop_starting = true;
+			s->result->stopped_by = "windows";
+			break;
+		}
 		uint64_t seq;
 		if (!next_seq_of_shard(s, &seq)) {
 			s->stop_starting = true;

@@ -782,6 +782,8 @@ Test(args, bad_arguments_exit_2_naming_the_problem, .timeout = 60)
 		{{"--shard", "1", HELPER("pass")}, "--shard"},
 		{{"--fail", "(", HELPER("pass")}, "--fail"},
 		{{"--ignore", "a[", HELPER("pass")}, "--ignore"},
+		{{"--windows", "0", HELPER("pass")}, "--windows"},
+		{{"--junit", "", HELPER("pass")}, "--junit"},
 		{{"--count", "3"}, "no command"},
 		{{"--count", "1", "--", "/nonexistent/program"}, "/nonexistent/program"},
 	};
@@ -801,7 +803,7 @@ Test(args, bad_arguments_exit_2_naming_the_problem, .timeout = 60)
 		cr_expect_not_null(strstr(job.stderr_text, cases[i].must_name),
 				   "case %zu: message does not name '%s':\n%s", i,
 				   cases[i].must_name, job.stderr_text);
-		if (i < 14)
+		if (i < 16)
 			cr_expect_not_null(strstr(job.stderr_text, "usage:"),
 					   "case %zu: no usage", i);
 		cr_expect_eq(count_lines(job.runs_tsv), 0, "case %zu ran runs", i);
@@ -929,6 +931,21 @@ Test(scan, windows_summed_from_the_fixed_line_only, .timeout = 30)
 	cr_assert(tsv_field(plain.runs_tsv, 0, 9, field, sizeof field));
 	cr_assert_str_eq(field, "-");
 	cr_assert_eq(json_u64(plain.summary, "windows"), 0);
+}
+
+Test(scan, windows_target_stops_starting_runs, .timeout = 30)
+{
+	/* 25 windows a run, one run at a time: the third run reaches 60. */
+	struct job job;
+	job_init(&job);
+	RUN(&job, 25, "--windows", "60", "-p", "1", "-q", "--no-diagnose",
+	    "--out", job.out, HELPER("windows"));
+	cr_assert_eq(job_exit_code(&job), 0, "%s", job.stderr_text);
+	cr_assert_eq(json_u64(job.summary, "runs"), 3, "%s", job.summary);
+	cr_assert_eq(json_u64(job.summary, "windows"), 75);
+	cr_assert_eq(json_u64(job.summary, "windows_target"), 60);
+	cr_assert_not_null(strstr(job.summary, "\"stopped_by\": \"windows\""),
+			   "%s", job.summary);
 }
 
 /* ---- A run's output is its own ------------------------------------------------------ */

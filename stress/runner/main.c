@@ -25,34 +25,6 @@
  * like a clean one to CI, whatever the runs did. */
 enum { EXIT_PASS = 0, EXIT_FAILURES = 1, EXIT_USAGE = 2, EXIT_LOST = 3 };
 
-/* mkdir -p: the output folder may be several levels under a CI workspace. */
-static int make_dirs(const char *path)
-{
-	char *copy = strdup(path);
-	if (copy == NULL)
-		return -1;
-	for (char *p = copy + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(copy, 0755) != 0 && errno != EEXIST) {
-			free(copy);
-			return -1;
-		}
-		*p = '/';
-	}
-	int rc = mkdir(copy, 0755);
-	free(copy);
-	if (rc != 0 && errno != EEXIST)
-		return -1;
-	struct stat st;
-	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		errno = ENOTDIR;
-		return -1;
-	}
-	return 0;
-}
-
 /* SIGCHLD, SIGINT, SIGTERM and SIGHUP are blocked and read from a signalfd
  * by the event loop, so no handler ever runs at an awkward moment.  SIGPIPE
  * is ignored so "racewire-stress ... | head" cannot kill us before runs.tsv
@@ -115,7 +87,7 @@ int main(int argc, char **argv)
 	if (!opts.seed_given)
 		opts.seed = seed_from_clock();
 
-	if (make_dirs(opts.out_dir) != 0) {
+	if (rws_make_dirs(opts.out_dir) != 0) {
 		fprintf(stderr, "racewire-stress: cannot create --out folder %s: %s\n",
 			opts.out_dir, strerror(errno));
 		rws_free_options(&opts);
@@ -131,7 +103,7 @@ int main(int argc, char **argv)
 	if (opts.flight_dir != NULL) {
 		snprintf(flight_probe, sizeof flight_probe, "%s/run-probe.flight",
 			 opts.flight_dir);
-		if (make_dirs(opts.flight_dir) != 0) {
+		if (rws_make_dirs(opts.flight_dir) != 0) {
 			fprintf(stderr, "racewire-stress: cannot create --flight folder %s: %s\n",
 				opts.flight_dir, strerror(errno));
 			rws_free_options(&opts);

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "report.h"
+#include "runlog.h"
 #include "rws.h"
 #include "stats.h"
 
@@ -418,26 +419,6 @@ static bool same_folder(const char *a, const char *b)
 	       sa.st_ino == sb.st_ino;
 }
 
-static int make_dir(const char *path)
-{
-	char *copy = strdup(path);
-	if (copy == NULL)
-		return -1;
-	for (char *p = copy + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(copy, 0755) != 0 && errno != EEXIST) {
-			free(copy);
-			return -1;
-		}
-		*p = '/';
-	}
-	int rc = mkdir(copy, 0755);
-	free(copy);
-	return rc != 0 && errno != EEXIST ? -1 : 0;
-}
-
 static void free_shards(struct shard *shards, int n)
 {
 	for (int i = 0; i < n; i++) {
@@ -506,7 +487,7 @@ int rws_merge_main(int argc, char **argv)
 
 	char path[4200];
 	snprintf(path, sizeof path, "%s/runs.tsv", out_dir);
-	if (make_dir(out_dir) != 0) {
+	if (rws_make_dirs(out_dir) != 0) {
 		fprintf(stderr, "racewire-stress merge: cannot create %s: %s\n",
 			out_dir, strerror(errno));
 		free_shards(shards, n);

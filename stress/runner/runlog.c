@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -142,4 +143,32 @@ int rws_keep_run_log(const char *out_dir, int output_fd, struct rws_run *run)
 			run->log_path, strerror(errno));
 	close(fd);
 	return rc;
+}
+
+/* mkdir -p: the output folder may be several levels under a CI workspace. */
+int rws_make_dirs(const char *path)
+{
+	char *copy = strdup(path);
+	if (copy == NULL)
+		return -1;
+	for (char *p = copy + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, 0755) != 0 && errno != EEXIST) {
+			free(copy);
+			return -1;
+		}
+		*p = '/';
+	}
+	int rc = mkdir(copy, 0755);
+	free(copy);
+	if (rc != 0 && errno != EEXIST)
+		return -1;
+	struct stat st;
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
 }

@@ -18,4 +18,9 @@ int rws_joblog_append(int fd, const struct rws_run *run);
  * run->log_path.  Returns 0, or -1 with a message on stderr. */
 int rws_keep_run_log(const char *out_dir, int output_fd, struct rws_run *run);
 
+/* mkdir -p: an output folder may be several levels under a CI workspace.
+ * Returns 0 if path is a folder now, or -1 with errno set (ENOTDIR when
+ * something else is in the way). */
+int rws_make_dirs(const char *path);
+
 #endif

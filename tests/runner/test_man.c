@@ -18,27 +18,9 @@
 
 #define MAN_DIR RW_SOURCE_DIR "/man"
 
-/* The stdout of a shell command; exit status in *status. */
-static char *run(const char *command, int *status)
+/* Everything f gives, as a string. */
+static char *read_all(FILE *f)
 {
-	FILE *p = popen(command, "re");
-	cr_assert_not_null(p, "popen %s: %s", command, strerror(errno));
-	size_t cap = 1 << 16, len = 0, got;
-	char *text = malloc(cap);
-	while ((got = fread(text + len, 1, cap - len - 1, p)) > 0) {
-		len += got;
-		if (len + 1 == cap)
-			text = realloc(text, cap *= 2);
-	}
-	text[len] = '\0';
-	*status = pclose(p);
-	return text;
-}
-
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	cr_assert_not_null(f, "cannot read %s: %s", path, strerror(errno));
 	size_t cap = 1 << 16, len = 0, got;
 	char *text = malloc(cap);
 	while ((got = fread(text + len, 1, cap - len - 1, f)) > 0) {
@@ -47,6 +29,24 @@ static char *read_file(const char *path)
 			text = realloc(text, cap *= 2);
 	}
 	text[len] = '\0';
+	return text;
+}
+
+/* The stdout of a shell command; exit status in *status. */
+static char *run(const char *command, int *status)
+{
+	FILE *p = popen(command, "re");
+	cr_assert_not_null(p, "popen %s: %s", command, strerror(errno));
+	char *text = read_all(p);
+	*status = pclose(p);
+	return text;
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	cr_assert_not_null(f, "cannot read %s: %s", path, strerror(errno));
+	char *text = read_all(f);
 	fclose(f);
 	return text;
 }

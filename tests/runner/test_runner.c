@@ -1216,39 +1216,22 @@ static void run_shard(struct job *job, const char *dir, const char *shard,
 
 struct merged {
 	int status;
-	char *out, *err, *summary, *tsv;
+	char *out, *err;
 };
 
-static struct merged merge(const char *dir, const char *const *args)
+/* racewire-stress merge ARGS..., run like any job (in its own folder). */
+static struct merged merge(const char *const *args)
 {
-	const char *argv[16] = {RUNNER, "merge"};
-	size_t n = 2;
-	for (; args[n - 2] != NULL; n++)
-		argv[n] = args[n - 2];
+	const char *argv[16] = {"merge"};
+	size_t n = 1;
+	for (; args[n - 1] != NULL; n++)
+		argv[n] = args[n - 1];
 	argv[n] = NULL;
-	char out_path[200], err_path[200];
-	snprintf(out_path, sizeof out_path, "%s/merge.out", dir);
-	snprintf(err_path, sizeof err_path, "%s/merge.err", dir);
-	fflush(NULL);
-	pid_t pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (o < 0 || e < 0)
-			_exit(127);
-		dup2(o, 1);
-		dup2(e, 2);
-		execv(RUNNER, (char *const *)argv);
-		_exit(127);
-	}
-	struct merged m = {0};
-	cr_assert_eq(waitpid(pid, &m.status, 0), pid);
-	cr_assert(WIFEXITED(m.status));
-	m.status = WEXITSTATUS(m.status);
-	m.out = read_text(out_path);
-	m.err = read_text(err_path);
-	return m;
+	struct job job;
+	job_init(&job);
+	job_run(&job, 25, NULL, argv);
+	return (struct merged){job_exit_code(&job), job.stdout_text,
+			       job.stderr_text};
 }
 
 Test(merge, shards_combine_into_one_job, .timeout = 60)
@@ -1261,7 +1244,7 @@ Test(merge, shards_combine_into_one_job, .timeout = 60)
 	run_shard(&c, dir, "2/3", HELPER("flaky"));
 	char out[200];
 	snprintf(out, sizeof out, "%s/all", dir);
-	struct merged m = merge(dir, (const char *const[]){out, a.out, b.out, c.out, NULL});
+	struct merged m = merge((const char *const[]){out, a.out, b.out, c.out, NULL});
 	uint64_t failures = json_u64(a.summary, "failures") +
 			    json_u64(b.summary, "failures") +
 			    json_u64(c.summary, "failures");
@@ -1295,7 +1278,7 @@ Test(merge, shards_combine_into_one_job, .timeout = 60)
 
 	/* Two of three: merged, with the missing shard named. */
 	snprintf(out, sizeof out, "%s/partial", dir);
-	m = merge(dir, (const char *const[]){out, a.out, c.out, NULL});
+	m = merge((const char *const[]){out, a.out, c.out, NULL});
 	cr_assert_lt(m.status, 2, "%s", m.err);
 	cr_assert_not_null(strstr(m.out, "missing shards of 3: 1\n"), "%s", m.out);
 }
@@ -1316,16 +1299,16 @@ Test(merge, bad_folders_are_refused_naming_them, .timeout = 60)
 	snprintf(out, sizeof out, "%s/m", dir);
 	snprintf(missing, sizeof missing, "%s/nowhere", dir);
 
-	struct merged m = merge(dir, (const char *const[]){out, a.out, missing, NULL});
+	struct merged m = merge((const char *const[]){out, a.out, missing, NULL});
 	cr_assert_eq(m.status, 2);
 	cr_assert_not_null(strstr(m.err, "nowhere: no such folder"), "%s", m.err);
-	m = merge(dir, (const char *const[]){out, a.out, other.out, NULL});
+	m = merge((const char *const[]){out, a.out, other.out, NULL});
 	cr_assert_eq(m.status, 2);
 	cr_assert_not_null(strstr(m.err, "not shards of one job"), "%s", m.err);
-	m = merge(dir, (const char *const[]){out, a.out, dup.out, NULL});
+	m = merge((const char *const[]){out, a.out, dup.out, NULL});
 	cr_assert_eq(m.status, 2);
 	cr_assert_not_null(strstr(m.err, "are both shard 0/2"), "%s", m.err);
-	m = merge(dir, (const char *const[]){out, NULL});
+	m = merge((const char *const[]){out, NULL});
 	cr_assert_eq(m.status, 2);
 	cr_assert_not_null(strstr(m.err, "no shard folders given"), "%s", m.err);
 	cr_assert_not_null(strstr(m.err, "usage: racewire-stress merge OUT DIR..."));
@@ -1341,15 +1324,15 @@ Test(merge, bad_folders_are_refused_naming_them, .timeout = 60)
 	fputs(tsv, f);
 	fclose(f);
 	free(tsv);
-	m = merge(dir, (const char *const[]){out, a.out, b.out, NULL});
+	m = merge((const char *const[]){out, a.out, b.out, NULL});
 	cr_assert_eq(m.status, 2);
 	cr_assert_not_null(strstr(m.err, "the folder is incomplete"), "%s", m.err);
 
 	/* Not an output folder at all; and OUT that already holds a job. */
-	m = merge(dir, (const char *const[]){out, dir, NULL});
+	m = merge((const char *const[]){out, dir, NULL});
 	cr_assert_eq(m.status, 2);
 	cr_assert_not_null(strstr(m.err, "cannot read summary.json"), "%s", m.err);
-	m = merge(dir, (const char *const[]){a.out, dup.out, NULL});
+	m = merge((const char *const[]){a.out, dup.out, NULL});
 	cr_assert_eq(m.status, 2);
 	cr_assert_not_null(strstr(m.err, "already holds a job"), "%s", m.err);
 }

@@ -270,12 +270,13 @@ $(O)/bin/racewire-diagnose: $(call obj,$(DIAG_SRCS))
 	$(CC) $(RW_LDFLAGS) -o $@ $^
 
 $(O)/obj/tests/runner/%.o: RW_CFLAGS += -DRW_BIN_DIR='"$(abspath $(O))/bin"' \
-	-DRW_HELPERS_DIR='"$(abspath $(O))/tests/runner/helpers"'
+	-DRW_HELPERS_DIR='"$(abspath $(O))/tests/runner/helpers"' \
+	-DRW_SOURCE_DIR='"$(abspath .)"'
 $(O)/tests/runner/%: $(O)/obj/tests/runner/%.o
 	@mkdir -p $(@D)
 	$(CC) $(RW_LDFLAGS) -o $@ $^ $(CRITERION)
-# The runner's and the diagnoser's tests run the built tools.
-$(RUNNER_TEST_BINS): | $(RUNNER_BIN) $(RUNNER_HELPER_BINS)
+# The runner's and the diagnoser's tests run the built tools (test_man both).
+$(RUNNER_TEST_BINS): | $(RUNNER_BIN) $(RUNNER_HELPER_BINS) $(DIAG_BIN)
 $(DIAG_TEST_BINS): | $(DIAG_BIN)
 $(O)/tests/runner/helpers/%: $(O)/obj/tests/runner/helpers/%.o
 	@mkdir -p $(@D)
@@ -317,7 +318,8 @@ test:
 	@bash tests/run.sh $(O) $(O)/none
 
 # The main job: every reproducer, guarded and unguarded, and one table.
-# STRESS_BUDGET=seconds per guarded job (default 15), STRESS_UNGUARDED=runs.
+# STRESS_WINDOWS=hazard windows per guarded job (default 100000),
+# STRESS_BUDGET=its cap in seconds (default 60), STRESS_UNGUARDED=runs.
 stress:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory $(TOOLS) $(REPRO_BINS) $(PROG_BINS) $(PROG_DEBUG_BINS)

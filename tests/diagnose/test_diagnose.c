@@ -147,8 +147,10 @@ Test(real, debug_dense_alloc_idx) {
                "((idx)) != ((0))", "tsan_dense_alloc.h:82");
 }
 Test(real, release_shared_proc_segv) {
-  check_corpus("real-release-shared-proc-segv.log", "tsan-segv", "001",
-               "Segmentation fault", "likely 001");
+  /* A shell's "Segmentation fault" line alone does not show the
+   * Processor, nor even Go-mode TSan: no seed, and the verdict says why. */
+  check_corpus("real-release-shared-proc-segv.log", "tsan-segv", NULL,
+               "Segmentation fault", "nothing in the log shows the Processor");
 }
 /* Logs of racewire's own seed-001 reproducer (tests/progs/stale_proc) as
  * the stress runner keeps them: guarded, unguarded on the debug runtime,
@@ -166,7 +168,7 @@ Test(real, stale_proc_unguarded_release_silent_segv) {
                "TSAN=debug");
 }
 Test(real, release_nil_proc_segv) {
-  check_corpus("real-release-nil-proc-segv.log", "tsan-segv", "001", "TSAN=debug", NULL);
+  check_corpus("real-release-nil-proc-segv.log", "tsan-segv", NULL, "TSAN=debug", NULL);
 }
 Test(real, debug_race) {
   check_corpus("real-debug-race.log", "data-race", NULL, "by goroutine 3 in main.reader",
@@ -220,8 +222,10 @@ Test(synth, dense_overflow) {
                "DenseSlabAllocator", NULL);
 }
 Test(synth, longjmp_buf) {
-  check_corpus("synth-longjmp-buf.log", "tsan-longjmp-buf", "003", "can't find longjmp buf",
-               NULL);
+  /* The longjmp interceptor exists only in the C/C++ runtime (Go mode
+   * intercepts nothing), so seed 003, a Go runtime bug, is withheld. */
+  check_corpus("synth-longjmp-buf.log", "tsan-longjmp-buf", NULL, "can't find longjmp buf",
+               "no seed: seed 003 is a bug of Go's runtime");
 }
 Test(synth, ignores_enabled) {
   check_corpus("synth-ignores-enabled.log", "tsan-ignores-at-exit", "003",
@@ -336,8 +340,10 @@ Test(cli, two_files) {
 Test(cli, dash_is_stdin) {
   struct run r = diag(corpus("real-debug-slot-locked.log"), "--oneline", "-", NULL);
   cr_assert_eq(r.status, 0);
+  /* One CHECK line and nothing else: nothing says Go-mode TSan wrote
+   * it, so seed 001 is a guess. */
   cr_assert_str_eq(r.out, "tsan-proc-misuse: two threads used one TSan Processor "
-                          "(slot_locked CHECK, tsan_rtl.cpp:358); seed 001\n");
+                          "(slot_locked CHECK, tsan_rtl.cpp:358); likely seed 001\n");
   run_free(&r);
 }
 Test(cli, help) {

@@ -220,7 +220,10 @@ static void producer(struct rwd_facts *f, const struct rwd_line *ln, const char 
   if ((any_of(t, rw, sizeof rw / sizeof rw[0]) || (fn && rwd_starts(fn, "rw_"))) &&
       f->nrw++ == 0)
     rwd_quote_set(&f->rw_q, ln);
-  int is_cxx = any_of(t, cxx, sizeof cxx / sizeof cxx[0]) ||
+  /* The C/C++ runtime names threads "T1", "thread T4"; Go mode never does. */
+  int named_thread = ((p = strstr(t, "thread T")) != NULL && isdigit((unsigned char)p[8])) ||
+                     ((p = strstr(t, "Thread T")) != NULL && isdigit((unsigned char)p[8]));
+  int is_cxx = any_of(t, cxx, sizeof cxx / sizeof cxx[0]) || named_thread ||
                (strstr(t, "WARNING: ThreadSanitizer: ") && strstr(t, "(pid="));
   if (is_cxx && f->ncxx++ == 0) rwd_quote_set(&f->cxx_q, ln);
   /* "==1234==" opens the C/C++ runtime's error lines; a racewire-built
@@ -310,7 +313,9 @@ static void single_line(struct rwd_scan *s, const struct rwd_line *ln) {
   }
   if (strstr(t, "can't find longjmp buf") && f->nlongjmp++ == 0)
     rwd_quote_set(&f->longjmp, ln);
-  if (strstr(t, "finished with ignores enabled") && f->nignores++ == 0)
+  if ((strstr(t, "finished with ignores enabled") ||
+       strstr(t, "One of the following ignores was not ended")) &&
+      f->nignores++ == 0)
     rwd_quote_set(&f->ignores, ln);
   /* A mapping TSan cannot shadow: reported as such, or as a failure to map
    * shadow at a fixed address (what a PIE binary gets from Go-mode TSan). */
@@ -357,7 +362,12 @@ static void single_line(struct rwd_scan *s, const struct rwd_line *ln) {
     if (!f->deadly.no) rwd_quote_set(&f->deadly, ln);
     f->nsegv++;
   }
-  if (strstr(t, "SEGV on unknown address") || strstr(t, "ERROR: ThreadSanitizer: SEGV") ||
+  /* A SEGV described in prose ("ThreadSanitizer: SEGV ... in
+   * __tsan_func_entry") names its function on the same line. */
+  if (strstr(t, "SEGV") && strstr(t, "__tsan_func_entry") && !is_frame_line(t) &&
+      f->nfunc_entry++ == 0)
+    rwd_quote_set(&f->func_entry, ln);
+  if (strstr(t, "SEGV on unknown address") || strstr(t, "ThreadSanitizer: SEGV") ||
       strstr(t, "BUS on unknown address")) {
     if (!f->segv.no) rwd_quote_set(&f->segv, ln);
     f->nsegv++;
@@ -369,7 +379,7 @@ static void single_line(struct rwd_scan *s, const struct rwd_line *ln) {
   int trailer_segv = trailer_sig && (strncmp(trailer_sig, " signal=11 ", 11) == 0 ||
                                      strncmp(trailer_sig, " signal=7 ", 10) == 0);
   if (strstr(t, "Segmentation fault") || strstr(t, "SIGSEGV") || strstr(t, "SIGBUS") ||
-      strstr(t, "unexpected fault address") ||
+      strstr(t, "unexpected fault address") || strstr(t, "[signal 0xb") ||
       strstr(t, "segmentation violation") || strstr(t, "signal 11") || trailer_segv) {
     if (!f->segfault.no) rwd_quote_set(&f->segfault, ln);
     f->nsegv++;
@@ -742,8 +752,10 @@ static const char *strip_prefix(const char *t) {
   for (int round = 0; round < 3; round++) {
     const char *u = t;
     if (u[0] == '[') {
+      /* "[2023-03-21T18:40:27.629Z]", "[*ERROR**][2446494]"; not Go's
+       * "[signal SIGSEGV: ...]", which has a space inside. */
       const char *close = strchr(u, ']');
-      if (close && close - u < 48 && strpbrk(u, "0123456789") < close) u = close + 1;
+      if (close && close - u < 48 && !memchr(u, ' ', (size_t)(close - u))) u = close + 1;
     } else if (isdigit((unsigned char)u[0]) && u[4] == '-' && isdigit((unsigned char)u[5]) &&
                u[7] == '-') {
       /* "2023-05-08 18:01:35 ": the date and a time token */
@@ -890,8 +902,8 @@ void rwd_scan_finish(struct rwd_scan *s) {
     why = "the goroutine traceback stops in the middle of a frame";
   } else if (s->after_colon) {
     why = "the log stops at a line that announces a stack";
-  } else if (rwd_logkind(f) == RWD_LOG_CXX && f->nraces + f->nwarn + f->nunsafe > f->nsummary &&
-             f->nsummary > 0) {
+  } else if (rwd_logkind(f) == RWD_LOG_CXX && f->nraces + f->nwarn + f->nunsafe > f->nsummary) {
+    /* The C/C++ runtime closes every report with a SUMMARY line. */
     snprintf(buf, sizeof buf, "%d report(s) but %d SUMMARY line(s)",
              f->nraces + f->nwarn + f->nunsafe, f->nsummary);
     why = buf;

@@ -294,8 +294,10 @@ static int m_fiber(const struct rwd_facts *f) {
   if (f->npthread_exit && f->nfiber && crash) return 1;
   if (go) return 0;
   if (f->nvarsize && crash) return 1;
-  if (f->nonfinished && crash && !(f->ncheck && check_is_slot(&f->check))) return 1;
-  return f->nsegv && f->nfunc_entry && (cxx || f->nfiber);
+  if (f->nonfinished && crash) return 1;
+  /* A fault in func_entry is the shadow stack; on a fiber it is the
+   * fiber switch that unbalanced it. */
+  return f->nsegv && f->nfunc_entry && f->nfiber;
 }
 static void x_fiber(const struct rwd_facts *f, rwd_verdict *v) {
   const char *what;
@@ -553,18 +555,6 @@ static const struct rwd_sig table[] = {
      "see the FATAL message and its detail lines",
      FATAL_FIX, m_fatal_other, x_fatal},
 
-    {"tsan-signal-slot", "a signal handled while the thread held or waited for its TSan slot", -1,
-     "TSan delivers a signal to the program's handler only when the thread can take its "
-     "slot; a thread never waits for a slot it or the interrupted code already holds",
-     "a signal arrived while the thread was inside TSan holding or acquiring its slot "
-     "(freeing memory, finishing a thread or fiber): the handler's own TSan call then "
-     "waits for the slot forever (threads stuck in SlotLock/FutexWait under "
-     "CallUserSignalHandler) or finds none (CHECK thr->slot != 0); a TSan bug of LLVM 14-16 "
-     "(google/sanitizers#1540, #1541)",
-     "Use a runtime with the fix (LLVM 17+); until then block asynchronous signals around "
-     "thread and fiber teardown, or keep signal handlers free of TSan-visible work "
-     "(atomics, malloc, locks).",
-     m_signal_slot, x_signal_slot},
     {"tsan-fiber-misuse", "fiber API misuse under TSan", -1,
      "a fiber runs on one thread at a time, is switched to only by __tsan_switch_to_fiber "
      "from the thread that will run it, is destroyed only when it is neither current nor "
@@ -584,6 +574,18 @@ static const struct rwd_sig table[] = {
      "never-run fiber in once before destroying it; switch stacks with swapcontext or "
      "the fiber API, not longjmp; exit threads, not fibers.",
      m_fiber, x_fiber},
+    {"tsan-signal-slot", "a signal handled while the thread held or waited for its TSan slot", -1,
+     "TSan delivers a signal to the program's handler only when the thread can take its "
+     "slot; a thread never waits for a slot it or the interrupted code already holds",
+     "a signal arrived while the thread was inside TSan holding or acquiring its slot "
+     "(freeing memory, finishing a thread or fiber): the handler's own TSan call then "
+     "waits for the slot forever (threads stuck in SlotLock/FutexWait under "
+     "CallUserSignalHandler) or finds none (CHECK thr->slot != 0); a TSan bug of LLVM 14-16 "
+     "(google/sanitizers#1540, #1541)",
+     "Use a runtime with the fix (LLVM 17+); until then block asynchronous signals around "
+     "thread and fiber teardown, or keep signal handlers free of TSan-visible work "
+     "(atomics, malloc, locks).",
+     m_signal_slot, x_signal_slot},
     {"tsan-longjmp-buf", "longjmp to a frame TSan never saw (can't find longjmp buf)", 3,
      "every longjmp/unwind target must be a setjmp TSan recorded on the same thread, and "
      "per-thread state must be restored to that frame",
@@ -641,10 +643,14 @@ static const struct rwd_sig table[] = {
      m_ignores, x_ignores},
     {"tsan-unreachable", "TSan reached code it holds unreachable", -1,
      "TSan's internal state machine never takes an impossible branch",
-     "TSan state corrupted by API misuse (a fiber or thread state used after it ended, "
-     "unbalanced annotations) or a runtime bug for this platform",
-     "Take the file and message from the line quoted, look it up in compiler-rt; rerun "
-     "with the debug runtime; check fiber and annotation pairing.",
+     "\"unreachable called\": atexit() reached TSan's interceptor, whose real function is "
+     "a stub that must never run (a module called atexit through the dynamic symbol: a "
+     "shared library built against an old glibc, or code run before TSan initialised); "
+     "an UNREACHABLE CHECK: TSan state corrupted by API misuse (a fiber or thread state "
+     "used after it ended, unbalanced annotations)",
+     "For atexit: register exit handlers with __cxa_atexit or a C++ static, rebuild the "
+     "module against the current glibc, and load the TSan runtime first. For a CHECK: "
+     "look the file and message up in compiler-rt and check fiber and annotation pairing.",
      m_unreachable, x_unreachable},
     {"tsan-oom", "TSan ran out of memory", -1,
      "TSan's shadow, stack depot and allocator fit in the address space and memory limits",
@@ -787,6 +793,14 @@ void rwd_classify(const struct rwd_facts *f, rwd_verdict *v) {
                "no seed: seed %s is a bug of Go's runtime and this log is from the C/C++ "
                "runtime (line %lu: %.80s)",
                rwd_seeds[v->seed].name, f->cxx_q.no, f->cxx_q.text);
+      v->seed = -1;
+    } else if (v->kind != RWD_LOG_GO && strcmp(id, "tsan-proc-misuse") != 0) {
+      /* Only a Processor CHECK is Go-mode's own shape; ignores left on,
+       * a lost longjmp buf or a SEGV are common in C/C++ programs. */
+      snprintf(v->seed_note, sizeof v->seed_note,
+               "no seed: seed %s would need a Go-mode log, and nothing in this one says "
+               "which runtime wrote it",
+               rwd_seeds[v->seed].name);
       v->seed = -1;
     } else if (v->kind != RWD_LOG_GO) {
       v->seed_certain = 0;

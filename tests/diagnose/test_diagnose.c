@@ -228,8 +228,10 @@ Test(synth, longjmp_buf) {
                "no seed: seed 003 is a bug of Go's runtime");
 }
 Test(synth, ignores_enabled) {
-  check_corpus("synth-ignores-enabled.log", "tsan-ignores-at-exit", "003",
-               "main thread finished with ignores enabled", NULL);
+  /* Ignores left on are as common in C/C++ programs as in Go's: with
+   * nothing in the log naming Go-mode TSan, seed 003 is withheld. */
+  check_corpus("synth-ignores-enabled.log", "tsan-ignores-at-exit", NULL,
+               "main thread finished with ignores enabled", "no seed: seed 003 would need");
 }
 Test(synth, unexpected_mapping) {
   check_corpus("synth-unexpected-mapping.log", "tsan-bad-mapping", NULL,

@@ -201,7 +201,7 @@ struct rwd_facts {
       npthread_exit, ncallback_thunk;
   struct rwd_quote fiber, sig_handler, slot_wait, func_entry, varsize, onfinished,
       callback_thunk;
-  int nunsafe, nunreach, nlayout, noom, nwarn, nsummary;
+  int nunsafe, nunreach, nlayout, noom, nwarn, nsummary, ncxx_warn;
   struct rwd_quote unsafe, unreach, layout, oom, warn;
   char warn_kind[64];     /* "heap-use-after-free", "thread leak", ... */
 

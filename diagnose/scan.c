@@ -119,6 +119,11 @@ int rwd_frame_func(const char *line, char *fn, size_t cap) {
   const char *u = rwd_skip_ws(line);
   fn[0] = '\0';
   if (rwd_starts(u, "* ")) u = rwd_skip_ws(u + 2);
+  if (rwd_starts(u, "<- ")) {
+    /* a backtrace retold in prose: "  <- ns::Caller (note)" */
+    copy_name(fn, cap, rwd_skip_ws(u + 3));
+    return fn[0] != '\0';
+  }
   if (rwd_starts(u, "frame #")) {
     /* lldb: "frame #3: 0x000.. module`func(args) at file:line" */
     const char *tick = strchr(u, '`');
@@ -339,8 +344,9 @@ static void single_line(struct rwd_scan *s, const struct rwd_line *ln) {
   if ((strstr(t, "memory layout is incompatible") ||
        strstr(t, "unable to disable ASLR") ||
        strstr(t, "ADDR_NO_RANDOMIZE") || strstr(t, "mmap_rnd_bits")) &&
-      f->nlayout++ == 0)
-    rwd_quote_set(&f->layout, ln);
+      (f->nlayout++ == 0 || (!strstr(f->layout.text, "ThreadSanitizer") &&
+                             strstr(t, "ThreadSanitizer"))))
+    rwd_quote_set(&f->layout, ln);  /* TSan's own line over a shell's */
   if ((strstr(t, "ThreadSanitizer: out of memory") ||
        strstr(t, "ThreadSanitizer: Out of memory") ||
        (strstr(t, "ThreadSanitizer failed to allocate") && !strstr(t, "at address")) ||
@@ -358,6 +364,7 @@ static void single_line(struct rwd_scan *s, const struct rwd_line *ln) {
     }
   }
   if (strstr(t, "SUMMARY: ThreadSanitizer")) f->nsummary++;
+  if (strstr(t, "WARNING: ThreadSanitizer: ")) f->ncxx_warn++;
   if (strstr(t, ":DEADLYSIGNAL")) {
     if (!f->deadly.no) rwd_quote_set(&f->deadly, ln);
     f->nsegv++;
@@ -681,6 +688,7 @@ static void hang_line(struct rwd_scan *s, const struct rwd_line *ln) {
 /* A line that opens a report: a CHECK, a TSan warning or fatal message, a
  * signal, racewire's FATAL, a captured hang, a debugger's stop. */
 static int report_head(const char *t) {
+  if (rwd_starts(rwd_skip_ws(t), "SUMMARY:")) return 0;  /* closes a report */
   static const char *const heads[] = {
       "CHECK failed", "WARNING: DATA RACE", "WARNING: ThreadSanitizer:", ":DEADLYSIGNAL",
       "ERROR: ThreadSanitizer", "FATAL: ThreadSanitizer", "ThreadSanitizer: can't find",
@@ -902,10 +910,10 @@ void rwd_scan_finish(struct rwd_scan *s) {
     why = "the goroutine traceback stops in the middle of a frame";
   } else if (s->after_colon) {
     why = "the log stops at a line that announces a stack";
-  } else if (rwd_logkind(f) == RWD_LOG_CXX && f->nraces + f->nwarn + f->nunsafe > f->nsummary) {
+  } else if (rwd_logkind(f) == RWD_LOG_CXX && f->ncxx_warn > f->nsummary) {
     /* The C/C++ runtime closes every report with a SUMMARY line. */
-    snprintf(buf, sizeof buf, "%d report(s) but %d SUMMARY line(s)",
-             f->nraces + f->nwarn + f->nunsafe, f->nsummary);
+    snprintf(buf, sizeof buf, "%d report(s) but %d SUMMARY line(s)", f->ncxx_warn,
+             f->nsummary);
     why = buf;
   }
   if (why && !f->truncated) {

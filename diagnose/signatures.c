@@ -114,7 +114,7 @@ static void x_longjmp(const struct rwd_facts *f, rwd_verdict *v) {
 
 static int check_is_mapping(const struct rwd_check *c) {
   return strstr(c->expr, "IsAppMem") || strstr(c->expr, "IsShadowMem") ||
-         strstr(c->expr, "IsMetaMem") || strstr(c->file, "tsan_platform");
+         strstr(c->expr, "IsMetaMem") || strstr(c->file, "tsan_platform.h");
 }
 static int m_mapping(const struct rwd_facts *f) {
   return f->nmapping > 0 || f->nlayout > 0 || (f->ncheck && check_is_mapping(&f->check));

@@ -3,6 +3,7 @@
  * compiler-rt's message formats) and on hostile input. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +82,17 @@ static const char *corpus(const char *name) {
 
 static int rwd_starts_with(const char *s, const char *p) {
   return strncmp(s, p, strlen(p)) == 0;
+}
+
+static void rwd_appendf_test(char *dst, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void rwd_appendf_test(char *dst, size_t cap, const char *fmt, ...) {
+  size_t len = strlen(dst);
+  if (len + 1 >= cap) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(dst + len, cap - len, fmt, ap);
+  va_end(ap);
 }
 
 static int count_lines(const char *s) {
@@ -193,6 +205,63 @@ Test(real, debug_ignore_leak_is_silent) {
   cr_assert_eq(r.status, 1);
   cr_assert(strstr(r.out, "not recognised"));
   run_free(&r);
+}
+
+/* ---- public logs (tests/diagnose/corpus/SOURCES.tsv) ----------------------
+ *
+ * Crash logs quoted in public issue trackers, each file as it was quoted
+ * (often cut short), its source in SOURCES.tsv with the verdict it must
+ * get: the signature, the seed ("-" none, "001" evidence, "001?" a
+ * guess) and whether it must be flagged truncated ("yes", "no", "-" not
+ * checked). The few rows whose source starts with "synthetic:" stand for
+ * shapes no public log was found for. */
+
+TestSuite(corpus, .timeout = 120);
+
+static int json_has(const char *json, const char *key, const char *value) {
+  char want[600];
+  snprintf(want, sizeof want, "\"%s\":%s", key, value);
+  return strstr(json, want) != NULL;
+}
+
+Test(corpus, every_indexed_log_gets_its_verdict) {
+  FILE *idx = fopen(corpus("SOURCES.tsv"), "r");
+  cr_assert_not_null(idx, "no SOURCES.tsv");
+  char line[2048], bad[8192] = "";
+  int rows = 0, real = 0, nbad = 0;
+  while (fgets(line, sizeof line, idx)) {
+    if (line[0] == '#' || line[0] == '\n') continue;
+    char *file = strtok(line, "\t"), *sig = strtok(NULL, "\t"), *seed = strtok(NULL, "\t"),
+         *trunc = strtok(NULL, "\t"), *src = strtok(NULL, "\t\n");
+    cr_assert(file && sig && seed && trunc && src, "malformed SOURCES.tsv row %d", rows + 1);
+    rows++;
+    if (strncmp(src, "https://", 8) == 0) real++;
+    struct run r = diag(NULL, "--json", corpus(file), NULL);
+    char want[256];
+    int ok = r.status == (strcmp(sig, "not-recognised") == 0 ? 1 : 0);
+    if (strcmp(sig, "not-recognised") == 0) {
+      ok = ok && json_has(r.out, "signature", "null");
+    } else {
+      snprintf(want, sizeof want, "\"%s\"", sig);
+      ok = ok && json_has(r.out, "signature", want);
+    }
+    if (strcmp(seed, "-") == 0) {
+      ok = ok && json_has(r.out, "seed", "null");
+    } else {
+      snprintf(want, sizeof want, "\"%.3s\"", seed);
+      ok = ok && json_has(r.out, "seed", want) &&
+           json_has(r.out, "attribution", strchr(seed, '?') ? "\"guess\"" : "\"evidence\"");
+    }
+    if (strcmp(trunc, "yes") == 0) ok = ok && json_has(r.out, "truncated", "true");
+    if (strcmp(trunc, "no") == 0) ok = ok && json_has(r.out, "truncated", "false");
+    if (!ok && nbad++ < 8)
+      rwd_appendf_test(bad, sizeof bad, "%s: want %s seed %s truncated %s, got exit %d: %.300s\n",
+                       file, sig, seed, trunc, r.status, r.out);
+    run_free(&r);
+  }
+  fclose(idx);
+  cr_assert_eq(nbad, 0, "%d of %d logs got the wrong verdict:\n%s", nbad, rows, bad);
+  cr_assert_geq(real, 40, "only %d public logs in SOURCES.tsv", real);
 }
 
 /* ---- synthetic logs ------------------------------------------------------ */

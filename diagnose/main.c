@@ -95,6 +95,10 @@ int main(int argc, char **argv) {
     src.close(&src);
     return 2;
   }
+  if (src.capped)
+    fprintf(stderr, PROG ": note: stopped reading '%s' after %llu MiB: it is %s, which may "
+                    "never end\n",
+            src.name, RWD_SPECIAL_CAP >> 20, src.what ? src.what : "not a regular file");
   src.close(&src);
   rwd_classify(&scan->f, v);
   struct rwd_flight *fl = NULL;

@@ -63,6 +63,10 @@ static void render_text(FILE *out, const struct rwd_facts *f, const rwd_verdict 
   if (f->ntruncated || f->nbinary)
     fprintf(out, "note:      %lu line(s) cut at %d bytes, %lu binary byte(s) shown as '.'\n",
             f->ntruncated, RWD_LINE_MAX, f->nbinary);
+  if (f->capped)
+    fprintf(out, "note:      read only the first %llu MiB: the input is %s, which may never "
+                 "end\n",
+            RWD_SPECIAL_CAP >> 20, f->source_what ? f->source_what : "not a regular file");
   fprintf(out, "log:       written by %s TSan%s\n", rwd_logkind_name(v->kind),
           v->kind == RWD_LOG_GDB ? " (a debugger's backtrace)" : "");
   if (f->truncated) {
@@ -279,8 +283,9 @@ static void render_json(FILE *out, const struct rwd_facts *f, const rwd_verdict 
   jkey(out, "log", &first);
   fputs("{\"source\":", out);
   jstr(out, f->source);
-  fprintf(out, ",\"lines\":%lu,\"bytes\":%llu,\"truncated_lines\":%lu,\"binary_bytes\":%lu}",
-          f->nlines, f->nbytes, f->ntruncated, f->nbinary);
+  fprintf(out, ",\"lines\":%lu,\"bytes\":%llu,\"truncated_lines\":%lu,\"binary_bytes\":%lu,"
+               "\"capped\":%s}",
+          f->nlines, f->nbytes, f->ntruncated, f->nbinary, f->capped ? "true" : "false");
   jkey(out, "counts", &first);
   fprintf(out,
           "{\"check_failures\":%d,\"race_reports\":%d,\"races_counted\":%ld,"

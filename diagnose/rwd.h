@@ -36,6 +36,10 @@ enum {
   RWD_RFRAMES = 4         /* frames outside TSan kept per report (grouping) */
 };
 
+/* What is read of a log that is not a regular file (a pipe, a FIFO, a
+ * device such as /dev/zero): it may never end, so it is cut here. */
+#define RWD_SPECIAL_CAP (64ull << 20)
+
 /* One line of input, NUL-terminated, with no NUL or control bytes inside. */
 struct rwd_line {
   const char *text;
@@ -52,6 +56,9 @@ struct rwd_source {
   unsigned long long nbytes;
   unsigned long ntruncated;  /* lines cut at RWD_LINE_MAX */
   unsigned long nbinary;     /* NUL/control bytes replaced */
+  unsigned long long cap;    /* bytes read at most (0: no bound) */
+  const char *what;          /* "a FIFO", "a character device"...: not a file */
+  int capped;                /* reading stopped at cap */
   int (*next)(struct rwd_source *, struct rwd_line *);
   void (*close)(struct rwd_source *);
   void *impl;
@@ -161,7 +168,9 @@ struct rwd_facts {
   const char *source;
   unsigned long nlines;
   unsigned long long nbytes;
-  unsigned long ntruncated, nbinary;
+ unsigned long ntruncated, nbinary;
+  int capped;             /* the source was cut at RWD_SPECIAL_CAP */
+  const char *source_what;
 
   int ncheck;             /* every "CHECK failed" line */
   struct rwd_check check; /* the first one */

@@ -934,5 +934,7 @@ int rwd_scan_source(struct rwd_scan *s, struct rwd_source *src) {
   s->f.nbytes = src->nbytes;
   s->f.ntruncated = src->ntruncated;
   s->f.nbinary = src->nbinary;
+  s->f.capped = src->capped;
+  s->f.source_what = src->what;
   return rc < 0 ? -1 : 0;
 }

@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -516,6 +519,126 @@ Test(cli, json_escapes_invalid_utf8) {
   struct run r = diag(NULL, "--json", path, NULL);
   cr_assert_eq(r.status, 0);
   cr_assert(strstr(r.out, "\\ufffd\\ufffd \\\\ \\\""), "%s", r.out);
+  run_free(&r);
+  unlink(path);
+}
+
+/* ---- inputs that are not regular files (issue 11) ------------------------- */
+
+TestSuite(special, .timeout = 90);
+
+Test(special, dev_zero_is_capped_and_said_so) {
+  /* /dev/zero never ends: the read stops at 64 MiB and both the verdict
+   * and stderr say why. */
+  struct run r = diag(NULL, "/dev/zero", NULL, NULL);
+  cr_assert_eq(r.status, 1, "exit %d\n%s%s", r.status, r.out, r.err);
+  cr_assert(strstr(r.err, "stopped reading '/dev/zero' after 64 MiB") &&
+                strstr(r.err, "a character device"),
+            "%s", r.err);
+  cr_assert(strstr(r.out, "read only the first 64 MiB"), "%s", r.out);
+  run_free(&r);
+  r = diag(NULL, "--json", "/dev/zero", NULL);
+  cr_assert(strstr(r.out, "\"capped\":true"), "%s", r.out);
+  run_free(&r);
+}
+
+/* A writer for a FIFO: writes text once (count 1) or forever (count 0;
+ * it dies of SIGPIPE when the reader goes). */
+static pid_t fifo_writer(const char *path, const char *text, int count) {
+  pid_t pid = fork();
+  cr_assert(pid >= 0);
+  if (pid == 0) {
+    signal(SIGPIPE, SIG_DFL);
+    int fd = open(path, O_WRONLY);
+    if (fd < 0) _exit(3);
+    size_t n = strlen(text);
+    for (int i = 0; count == 0 || i < count; i++)
+      if (write(fd, text, n) != (ssize_t)n) _exit(0);
+    _exit(0);
+  }
+  return pid;
+}
+
+static void fifo_path(char *buf, size_t n) {
+  snprintf(buf, n, "/tmp/rwd-fifo-%d", (int)getpid());
+  unlink(buf);
+  cr_assert_eq(mkfifo(buf, 0600), 0, "mkfifo: %s", strerror(errno));
+}
+
+Test(special, fifo_with_a_short_writer_is_read_whole) {
+  char path[64];
+  fifo_path(path, sizeof path);
+  pid_t w = fifo_writer(path, "ThreadSanitizer: DenseSlabAllocator overflow. Dying.\n", 1);
+  struct run r = diag(NULL, "--oneline", path, NULL);
+  int st;
+  waitpid(w, &st, 0);
+  unlink(path);
+  cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+  cr_assert(rwd_starts_with(r.out, "tsan-dense-overflow: "), "%s", r.out);
+  cr_assert_null(strstr(r.err, "stopped reading"), "%s", r.err);
+  run_free(&r);
+}
+
+Test(special, fifo_with_an_endless_writer_is_capped) {
+  char path[64];
+  fifo_path(path, sizeof path);
+  pid_t w = fifo_writer(
+      path, "FATAL: ThreadSanitizer: unexpected memory mapping 0x5637e5c3b000-0x5637e5c3c000\n",
+      0);
+  struct run r = diag(NULL, "--oneline", path, NULL);
+  int st;
+  waitpid(w, &st, 0);
+  unlink(path);
+  cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+  cr_assert(rwd_starts_with(r.out, "tsan-bad-mapping: "), "%s", r.out);
+  cr_assert(strstr(r.err, "after 64 MiB") && strstr(r.err, "a pipe or FIFO"), "%s", r.err);
+  cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGPIPE, "the writer was not cut off");
+  run_free(&r);
+}
+
+/* A flight record's header is checked before anything else is read. */
+static void write_flight(const char *path, uint32_t nslots, uint32_t nevents, uint32_t used,
+                         size_t extra) {
+  static char buf[4096 + 4096];
+  memset(buf, 0, sizeof buf);
+  memcpy(buf, "RWFLIGHT", 8);
+  uint32_t words[5] = {1, nslots, nevents, 1234, used};
+  memcpy(buf + 8, words, sizeof words);
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  cr_assert(fd >= 0);
+  cr_assert_eq(write(fd, buf, 4096 + extra), (ssize_t)(4096 + extra));
+  close(fd);
+}
+
+Test(special, flight_fifo_and_device_are_refused_unread) {
+  char path[64];
+  fifo_path(path, sizeof path);
+  struct run r = diag(NULL, "--flight", path, corpus("synth-unknown.log"));
+  unlink(path);
+  cr_assert_eq(r.status, 2, "%s%s", r.out, r.err);
+  cr_assert(strstr(r.err, path) && strstr(r.err, "a FIFO, not a flight record file"), "%s",
+            r.err);
+  run_free(&r);
+  r = diag(NULL, "--flight", "/dev/zero", corpus("synth-unknown.log"));
+  cr_assert_eq(r.status, 2);
+  cr_assert(strstr(r.err, "'/dev/zero': a character device"), "%s", r.err);
+  run_free(&r);
+}
+
+Test(special, flight_header_promising_gigabytes_reads_what_is_there) {
+  /* 4096 rings of 2^20 events claimed, 100 bytes present: read as far
+   * as it is whole, said to be truncated, no giant allocation. */
+  char path[64];
+  snprintf(path, sizeof path, "/tmp/rwd-flight-%d", (int)getpid());
+  write_flight(path, 4096, 1u << 20, 4096, 100);
+  struct run r = diag(NULL, "--flight", path, corpus("synth-unknown.log"));
+  cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
+  cr_assert(strstr(r.out, "file truncated: 4196 of "), "%s", r.out);
+  run_free(&r);
+  write_flight(path, 0, 16, 0, 0);
+  r = diag(NULL, "--flight", path, corpus("synth-unknown.log"));
+  cr_assert_eq(r.status, 2);
+  cr_assert(strstr(r.err, "implausible ring counts"), "%s", r.err);
   run_free(&r);
   unlink(path);
 }

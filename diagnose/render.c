@@ -186,6 +186,8 @@ static void jstr(FILE *out, const char *s) {
   fputc('"', out);
 }
 
+void rwd_json_string(FILE *out, const char *s) { jstr(out, s); }
+
 static void jkey(FILE *out, const char *k, int *first) {
   fputs(*first ? "" : ",", out);
   *first = 0;

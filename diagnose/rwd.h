@@ -336,6 +336,12 @@ void rwd_flight_render(FILE *out, enum rwd_format fmt, const struct rwd_flight *
 void rwd_render(FILE *out, enum rwd_format fmt, const struct rwd_facts *f,
                 const rwd_verdict *v);
 
+/* group.c: --group over files and directories. Returns the exit status:
+ * 0 logs bucketed, 1 none found, 2 a path could not be read. */
+int rwd_group(FILE *out, enum rwd_format fmt, char **paths, int npaths);
+/* render.c: a JSON string, valid whatever the bytes. */
+void rwd_json_string(FILE *out, const char *s);
+
 /* ---- small string helpers (util.c) ----------------------------------- */
 
 /* Copies at most n bytes of src (stopping at NUL) into dst of size cap,

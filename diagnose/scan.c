@@ -814,7 +814,12 @@ static void scan_line(struct rwd_scan *s, const struct rwd_line *ln) {
   if (is_frame) {
     frame_facts(f, ln, fn);
     s->head_frames++;
-    if (f->nreports == 1 && f->nframes < RWD_RFRAMES && !rwd_internal_frame(fn))
+    /* Frames whose source or module is the sanitizer runtime are its own
+     * too, even when inlined without a namespace ("onLockAfter"). */
+    int runtime_module = strstr(t, "compiler-rt/lib") || strstr(t, "libsanitizer/") ||
+                         strstr(t, "libtsan.so") || strstr(t, "libclang_rt.tsan");
+    if (f->nreports == 1 && f->nframes < RWD_RFRAMES && !rwd_internal_frame(fn) &&
+        !runtime_module)
       rwd_copy(f->frames[f->nframes++], sizeof f->frames[0], fn, strlen(fn));
   }
   if (cut_mark(t) && !f->truncated) {

@@ -642,3 +642,105 @@ Test(special, flight_header_promising_gigabytes_reads_what_is_there) {
   run_free(&r);
   unlink(path);
 }
+
+/* ---- --group ------------------------------------------------------------ */
+
+TestSuite(group, .timeout = 60);
+
+static void put(const char *dir, const char *name, const char *text) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(path, "w");
+  cr_assert_not_null(f, "%s", path);
+  fputs(text, f);
+  fclose(f);
+}
+
+static void group_dir(char *dir, size_t n) {
+  snprintf(dir, n, "/tmp/rwd-group-%d", (int)getpid());
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s/sub", dir, dir);
+  cr_assert_eq(system(cmd), 0);
+  /* Two runs of one bug (other addresses, tids, line numbers, build
+   * folders), one of another, and an index file that is not a log. */
+  put(dir, "a.log",
+      "ThreadSanitizer: CHECK failed: /b/llvm/compiler-rt/lib/sanitizer_common/"
+      "sanitizer_deadlock_detector.h:67 \"((n_all_locks_)) < (64)\" (0x40, 0x40) (tid=3912)\n"
+      "    #0 __tsan::CheckUnwind() tsan_rtl.cpp:386 (app+0x277fc4d)\n"
+      "    #1 pthread_mutex_lock <null> (app+0x58f228)\n"
+      "    #2 Cache::Lock() cache.cc:43:3 (app+0x1f11a12)\n");
+  put(dir, "sub/b.log",
+      "ThreadSanitizer: CHECK failed: /home/ci/x/compiler-rt/lib/sanitizer_common/"
+      "sanitizer_deadlock_detector.h:69 \"((n_all_locks_)) < (64)\" (0x40, 0x40) (tid=77)\n"
+      "    #0 __tsan::CheckUnwind() tsan_rtl.cpp:390 (app+0x1234)\n"
+      "    #1 pthread_mutex_lock <null> (app+0x5678)\n"
+      "    #2 Cache::Lock() cache.cc:45:3 (app+0x9abc)\n");
+  put(dir, "c.log", "FATAL: ThreadSanitizer: unexpected memory mapping 0x5637e5c3b000-0x5637e5c3c000\n");
+  put(dir, "SOURCES.tsv", "not a log\n");
+}
+
+Test(group, one_line_per_bucket_with_count_and_example) {
+  char dir[256];
+  group_dir(dir, sizeof dir);
+  struct run r = diag(NULL, "--group", dir, NULL);
+  cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+  cr_assert(rwd_starts_with(r.out, "3 log(s), 2 bucket(s)\n"), "%s", r.out);
+  cr_assert(strstr(r.out, "\n    2  tsan-dd-check: ") &&
+                strstr(r.out, "sanitizer_deadlock_detector.h:N @ pthread_mutex_lock < Cache::Lock"),
+            "%s", r.out);
+  cr_assert(strstr(r.out, "\n    1  tsan-bad-mapping: ") && strstr(r.out, "0x?-0x?"), "%s",
+            r.out);
+  cr_assert(strstr(r.out, "(e.g. ") && strstr(r.out, "/a.log)"), "%s", r.out);
+  run_free(&r);
+  r = diag(NULL, "--group", "--json", dir);
+  cr_assert_eq(r.status, 0);
+  cr_assert(rwd_starts_with(r.out, "{\"logs\":3,\"unreadable\":0,\"buckets\":[{\"count\":2,"),
+            "%s", r.out);
+  run_free(&r);
+  char cmd[300];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  cr_assert_eq(system(cmd), 0);
+}
+
+Test(group, bad_arguments_are_named) {
+  struct run r = diag(NULL, "--group", NULL, NULL);
+  cr_assert_eq(r.status, 2);
+  cr_assert(strstr(r.err, "--group needs at least one file or directory"), "%s", r.err);
+  run_free(&r);
+  r = diag(NULL, "--group", "--oneline", corpus("synth-unknown.log"));
+  cr_assert_eq(r.status, 2);
+  cr_assert(strstr(r.err, "--group takes neither --flight nor --oneline"), "%s", r.err);
+  run_free(&r);
+  r = diag(NULL, "--group", corpus("synth-unknown.log"), "/nonexistent/rwd");
+  cr_assert_eq(r.status, 2);
+  cr_assert(strstr(r.err, "cannot read '/nonexistent/rwd'"), "%s", r.err);
+  cr_assert(strstr(r.out, "1 log(s), 1 bucket(s)"), "%s", r.out);
+  run_free(&r);
+}
+
+Test(group, stress_runner_groups_its_failed_runs) {
+  /* racewire-stress lists failed runs with their verdicts and groups
+   * them: three runs of one CHECK (other tids) are one bucket. */
+  char dir[128], cmd[1024];
+  snprintf(dir, sizeof dir, "/tmp/rwd-stress-group-%d", (int)getpid());
+  snprintf(cmd, sizeof cmd,
+           "rm -rf %s; %s/racewire-stress -q -n 3 -p 1 -o %s -- sh -c "
+           "'echo \"ThreadSanitizer: CHECK failed: tsan_rtl.cpp:358 \\\"((!thr->slot_locked)) "
+           "!= (0)\\\" (0x0, 0x0) (tid=$$)\"; exit 66' > %s.out 2>&1",
+           dir, RW_BIN_DIR, dir, dir);
+  int st = system(cmd);
+  cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1, "racewire-stress exit %d", st);
+  char out_path[160];
+  snprintf(out_path, sizeof out_path, "%s.out", dir);
+  int fd = open(out_path, O_RDONLY);
+  cr_assert(fd >= 0);
+  char *out = slurp_fd(fd);
+  close(fd);
+  cr_assert(strstr(out, "failures by signature (of the 3 listed):\n      3  tsan-proc-misuse: "),
+            "%s", out);
+  free(out);
+  snprintf(cmd, sizeof cmd, "grep -q '\"failure_groups\": \\[' %s/summary.json", dir);
+  cr_assert_eq(system(cmd), 0, "no failure_groups in summary.json");
+  snprintf(cmd, sizeof cmd, "rm -rf %s %s.out", dir, dir);
+  cr_assert_eq(system(cmd), 0);
+}

@@ -129,6 +129,13 @@ static void one_log(struct group *g, const char *path) {
   src.close(&src);
 }
 
+static int is_dir(const char *parent, const char *name) {
+  char p[4096];
+  struct stat st;
+  snprintf(p, sizeof p, "%s/%s", parent, name);
+  return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 /* Directories are walked in name order, depth first; "." entries skipped. */
 static void walk(struct group *g, const char *path, int depth) {
   struct stat st;
@@ -150,10 +157,14 @@ static void walk(struct group *g, const char *path, int depth) {
     return;
   }
   for (int i = 0; i < n; i++) {
-    /* Hidden files and the indexes that sit beside logs are not logs. */
+    /* In a directory only logs count: *.log and *.txt (the stress
+     * runner's run-N-CLASS.log), not binaries, indexes or summaries. A
+     * file named on the command line is read whatever its name. */
     const char *nm = names[i]->d_name, *ext = strrchr(nm, '.');
-    int skip = nm[0] == '.' || (ext && (strcmp(ext, ".tsv") == 0 || strcmp(ext, ".json") == 0 ||
-                                        strcmp(ext, ".md") == 0));
+    int dir = names[i]->d_type == DT_DIR ||
+              (names[i]->d_type == DT_UNKNOWN && is_dir(path, nm));
+    int skip = nm[0] == '.' ||
+               (!dir && !(ext && (strcmp(ext, ".log") == 0 || strcmp(ext, ".txt") == 0)));
     if (!skip) {
       size_t len = strlen(path) + strlen(names[i]->d_name) + 2;
       char *child = malloc(len);

@@ -134,6 +134,7 @@ struct rwd_hthread {
 struct rwd_hang {
   struct rwd_quote q;     /* the marker line */
   char after[24], pid[24], tool[24];
+  int implicit;           /* a debugger's thread dump with no runner marker */
   int nthreads;
   unsigned long threads_dropped;
   struct rwd_hthread thread[RWD_THREADS_MAX];
@@ -210,8 +211,8 @@ struct rwd_facts {
       npthread_exit, ncallback_thunk;
   struct rwd_quote fiber, sig_handler, slot_wait, func_entry, varsize, onfinished,
       callback_thunk;
-  int nunsafe, nunreach, nlayout, noom, nwarn, nsummary, ncxx_warn;
-  struct rwd_quote unsafe, unreach, layout, oom, warn;
+  int nunsafe, nunreach, nlayout, noom, nwarn, nsummary, ncxx_warn, nlimit;
+  struct rwd_quote unsafe, unreach, layout, oom, warn, limit;
   char warn_kind[64];     /* "heap-use-after-free", "thread leak", ... */
 
   /* The first frames outside TSan's runtime after the first report's

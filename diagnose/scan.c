@@ -334,6 +334,11 @@ static void single_line(struct rwd_scan *s, const struct rwd_line *ln) {
       f->ndense++ == 0)
     rwd_quote_set(&f->dense, ln);
 
+  /* Go mode's 8128 goroutines, the C/C++ runtime's thread table. */
+  if ((strstr(t, "simultaneously alive goroutines is exceeded") ||
+       (strstr(t, "Thread limit (") && strstr(t, "exceeded"))) &&
+      f->nlimit++ == 0)
+    rwd_quote_set(&f->limit, ln);
   if (strstr(t, "signal-unsafe call inside of a signal") && f->nunsafe++ == 0)
     rwd_quote_set(&f->unsafe, ln);
   /* UNREACHABLE() is a CHECK of "unreachable: ..." (or a bare message). */
@@ -342,7 +347,7 @@ static void single_line(struct rwd_scan *s, const struct rwd_line *ln) {
     rwd_quote_set(&f->unreach, ln);
   /* The layout check of newer runtimes, ASLR re-exec, mmap_rnd_bits. */
   if ((strstr(t, "memory layout is incompatible") ||
-       strstr(t, "unable to disable ASLR") ||
+       strstr(t, "unable to disable ASLR") || strstr(t, "unsupported VMA range") ||
        strstr(t, "ADDR_NO_RANDOMIZE") || strstr(t, "mmap_rnd_bits")) &&
       (f->nlayout++ == 0 || (!strstr(f->layout.text, "ThreadSanitizer") &&
                              strstr(t, "ThreadSanitizer"))))
@@ -356,6 +361,7 @@ static void single_line(struct rwd_scan *s, const struct rwd_line *ln) {
   if ((p = strstr(t, "WARNING: ThreadSanitizer: ")) != NULL) {
     const char *k = p + strlen("WARNING: ThreadSanitizer: ");
     if (!rwd_starts(k, "data race") && !rwd_starts(k, "signal-unsafe") &&
+        !rwd_starts(k, "Swift access race") &&
         !rwd_starts(k, "unexpected memory mapping") && f->nwarn++ == 0) {
       rwd_quote_set(&f->warn, ln);
       size_t kl = strcspn(k, "(");
@@ -695,7 +701,8 @@ static int report_head(const char *t) {
       "finished with ignores enabled", "allocator overflow", "DenseSlabAllocator",
       "racewire: FATAL: ", HANG_MARKER, "received signal SIG", "fatal error: ",
       "unexpected fault address", "ThreadSanitizer: out of memory",
-      "ThreadSanitizer failed to allocate", "Segmentation fault", "==== racewire-stress: run "};
+      "ThreadSanitizer failed to allocate", "Segmentation fault", "==== racewire-stress: run ",
+      "simultaneously alive goroutines", "Thread limit ("};
   for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++)
     if (strstr(t, heads[i])) return 1;
   return 0;
@@ -849,6 +856,21 @@ static void scan_line(struct rwd_scan *s, const struct rwd_line *ln) {
     hang_start(s, ln);
     return;
   }
+  /* "thread apply all bt" pasted on its own: the threads are read as a
+   * hang section would be (the verdict weighs it against any signal). */
+  if (s->mode == MODE_NONE && !f->nhang && rwd_starts(t, "Thread ") &&
+      isdigit((unsigned char)t[7]) && (strstr(t, "(Thread 0x") || strstr(t, "(LWP "))) {
+    f->nhang = 1;
+    f->hang.implicit = 1;
+    rwd_quote_set(&f->hang.q, ln);
+    rwd_copy(f->hang.tool, sizeof f->hang.tool, "debugger", 8);
+    rwd_copy(f->hang.after, sizeof f->hang.after, "?", 1);
+    rwd_copy(f->hang.pid, sizeof f->hang.pid, "?", 1);
+    s->mode = MODE_HANG;
+    s->hang_cur = -1;
+    hang_line(s, ln);
+    return;
+  }
   if (s->mode == MODE_FATAL) {
     if (fatal_detail(s, ln)) return;
     s->mode = MODE_NONE;
@@ -859,7 +881,8 @@ static void scan_line(struct rwd_scan *s, const struct rwd_line *ln) {
     fatal_start(s, ln, fat + strlen("racewire: FATAL: "));
     return;
   }
-  if (strstr(t, "WARNING: DATA RACE") || strstr(t, "WARNING: ThreadSanitizer: data race")) {
+  if (strstr(t, "WARNING: DATA RACE") || strstr(t, "WARNING: ThreadSanitizer: data race") ||
+      strstr(t, "WARNING: ThreadSanitizer: Swift access race")) {
     if (f->nraces++ == 0) rwd_quote_set(&f->race.q, ln);
     s->mode = MODE_RACE;
     s->race_target = -1;

@@ -140,8 +140,9 @@ static int m_mapping(const struct rwd_facts *f) {
 #define CAUSE_OLD                                                                       \
   "the runtime's fixed layout does not fit this system at all: ASLR is already off, so " \
   "the runtime predates the kernel's placement of PIE binaries (Linux 4.1 with GCC < 6, "  \
-  "GCC bug 67308) or an emulator (qemu-user, Rosetta, OrbStack) maps itself where TSan "  \
-  "keeps shadow (0x8000..)"
+  "GCC bug 67308), an arm64 kernel's VMA size the runtime was not built for "           \
+  "(unsupported VMA range), or an emulator (qemu-user, Rosetta, OrbStack) maps itself "  \
+  "where TSan keeps shadow (0x8000..)"
 #define FIX_OLD                                                                         \
   "Use a runtime that knows this layout (a newer GCC or LLVM); with an old one, link "    \
   "without -pie; under an emulator, run natively."
@@ -152,6 +153,7 @@ static void x_mapping(const struct rwd_facts *f, rwd_verdict *v) {
   const char *m = strstr(f->mapping.text, "mapping 0x");
   if (m) high = strncmp(m + 8, "0x8000", 6) == 0 && strlen(m + 8) > 14 && m[22] == '-';
   if (f->nlayout && (strstr(f->layout.text, "even though ASLR is disabled") ||
+                     strstr(f->layout.text, "unsupported VMA range") ||
                      strstr(f->mapping.text, "even though"))) {
     v->cause = CAUSE_OLD, v->fix = FIX_OLD;
   } else if (f->nlayout) {
@@ -339,6 +341,12 @@ static void x_fiber(const struct rwd_facts *f, rwd_verdict *v) {
   cite(v, &f->segfault);
 }
 
+static int m_limit(const struct rwd_facts *f) { return f->nlimit > 0; }
+static void x_limit(const struct rwd_facts *f, rwd_verdict *v) {
+  rwd_appendf(v->detail, sizeof v->detail, "%.200s", rwd_skip_ws(f->limit.text));
+  cite(v, &f->limit);
+}
+
 static int m_unreachable(const struct rwd_facts *f) { return f->nunreach > 0; }
 static void x_unreachable(const struct rwd_facts *f, rwd_verdict *v) {
   rwd_appendf(v->detail, sizeof v->detail, "%.200s", rwd_skip_ws(f->unreach.text));
@@ -400,11 +408,16 @@ static int exit_pair(const struct rwd_facts *f, int *ex, int *wt) {
   return 0;
 }
 
+/* A debugger's dump is a hang only when nothing in the log says the
+ * process died (a signal, a CHECK): then it is the crash's backtrace. */
+static int real_hang(const struct rwd_facts *f) {
+  return f->nhang > 0 && !(f->hang.implicit && (f->nsegv || f->ncheck || f->nraces));
+}
 static int m_hang_exit(const struct rwd_facts *f) {
   int a, b;
-  return f->nhang > 0 && exit_pair(f, &a, &b);
+  return real_hang(f) && exit_pair(f, &a, &b);
 }
-static int m_hang(const struct rwd_facts *f) { return f->nhang > 0 && !m_hang_exit(f); }
+static int m_hang(const struct rwd_facts *f) { return real_hang(f) && !m_hang_exit(f); }
 
 static void involve_threads(const struct rwd_facts *f, rwd_verdict *v) {
   const struct rwd_hang *h = &f->hang;
@@ -652,6 +665,14 @@ static const struct rwd_sig table[] = {
      "module against the current glibc, and load the TSan runtime first. For a CHECK: "
      "look the file and message up in compiler-rt and check fiber and annotation pairing.",
      m_unreachable, x_unreachable},
+    {"tsan-thread-limit", "more live threads (goroutines) than TSan can track", -1,
+     "at most 8128 threads or goroutines are alive at once under TSan (its thread "
+     "table's size)",
+     "the program keeps too many goroutines or threads alive at once (a leak, an "
+     "unbounded worker pool, a test spawning one per item)",
+     "Bound the concurrency (a worker pool, a semaphore), fix the goroutine leak, or run "
+     "the test with fewer items under -race.",
+     m_limit, x_limit},
     {"tsan-oom", "TSan ran out of memory", -1,
      "TSan's shadow, stack depot and allocator fit in the address space and memory limits",
      "the process (with TSan's 5-8x memory overhead) hit RAM, ulimit -v or a container "

@@ -832,6 +832,11 @@ void rwd_classify(const struct rwd_facts *f, rwd_verdict *v) {
                v->seed_certain ? "evidence" : "a guess", qn, q);
     }
   }
+  if (v->sig && v->seed < 0 && !v->seed_note[0] && v->kind == RWD_LOG_CXX)
+    snprintf(v->seed_note, sizeof v->seed_note,
+             "no seed: the seeds are bugs of Go's runtime, and this log is from the C/C++ "
+             "runtime (line %lu: %.80s)",
+             f->cxx_q.no, f->cxx_q.text);
   if (!v->sig) cite_salient(f, v, RWD_EVIDENCE_MAX);
   else cite_salient(f, v, 4);
 }

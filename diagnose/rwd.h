@@ -211,8 +211,8 @@ struct rwd_facts {
       npthread_exit, ncallback_thunk;
   struct rwd_quote fiber, sig_handler, slot_wait, func_entry, varsize, onfinished,
       callback_thunk;
-  int nunsafe, nunreach, nlayout, noom, nwarn, nsummary, ncxx_warn, nlimit;
-  struct rwd_quote unsafe, unreach, layout, oom, warn, limit;
+  int nunsafe, nunreach, nlayout, noom, nwarn, nsummary, ncxx_warn, nlimit, nideadlock;
+  struct rwd_quote unsafe, unreach, layout, oom, warn, limit, ideadlock;
   char warn_kind[64];     /* "heap-use-after-free", "thread leak", ... */
 
   /* The first frames outside TSan's runtime after the first report's

@@ -324,7 +324,7 @@ static void single_line(struct rwd_scan *s, const struct rwd_line *ln) {
     rwd_quote_set(&f->ignores, ln);
   /* A mapping TSan cannot shadow: reported as such, or as a failure to map
    * shadow at a fixed address (what a PIE binary gets from Go-mode TSan). */
-  if ((strstr(t, "unexpected memory mapping") ||
+  if ((strstr(t, "unexpected memory mapping") || strstr(t, "ThreadSanitizer: mmap at bad address") ||
        (strstr(t, "ThreadSanitizer failed to allocate") &&
         strstr(t, "at address"))) &&
       f->nmapping++ == 0)
@@ -334,6 +334,9 @@ static void single_line(struct rwd_scan *s, const struct rwd_line *ln) {
       f->ndense++ == 0)
     rwd_quote_set(&f->dense, ln);
 
+  /* The debug runtime's check of its own mutex order. */
+  if (strstr(t, "internal deadlock: can't lock") && f->nideadlock++ == 0)
+    rwd_quote_set(&f->ideadlock, ln);
   /* Go mode's 8128 goroutines, the C/C++ runtime's thread table. */
   if ((strstr(t, "simultaneously alive goroutines is exceeded") ||
        (strstr(t, "Thread limit (") && strstr(t, "exceeded"))) &&
@@ -358,8 +361,13 @@ static void single_line(struct rwd_scan *s, const struct rwd_line *ln) {
        (strstr(t, "ERROR: Failed to mmap"))) &&
       f->noom++ == 0)
     rwd_quote_set(&f->oom, ln);
-  if ((p = strstr(t, "WARNING: ThreadSanitizer: ")) != NULL) {
-    const char *k = p + strlen("WARNING: ThreadSanitizer: ");
+  /* Reports of other kinds: "WARNING: ThreadSanitizer: thread leak",
+   * "ERROR: ThreadSanitizer: requested allocation size ... exceeds". */
+  if ((p = strstr(t, "WARNING: ThreadSanitizer: ")) != NULL ||
+      ((p = strstr(t, "ERROR: ThreadSanitizer: ")) != NULL &&
+       (strstr(p, "allocation") || strstr(p, "parameters overflow") ||
+        strstr(p, "invalid alignment") || strstr(p, "invalid allocation")))) {
+    const char *k = strstr(p, "ThreadSanitizer: ") + strlen("ThreadSanitizer: ");
     if (!rwd_starts(k, "data race") && !rwd_starts(k, "signal-unsafe") &&
         !rwd_starts(k, "Swift access race") &&
         !rwd_starts(k, "unexpected memory mapping") && f->nwarn++ == 0) {
@@ -381,6 +389,7 @@ static void single_line(struct rwd_scan *s, const struct rwd_line *ln) {
       f->nfunc_entry++ == 0)
     rwd_quote_set(&f->func_entry, ln);
   if (strstr(t, "SEGV on unknown address") || strstr(t, "ThreadSanitizer: SEGV") ||
+      strstr(t, "ThreadSanitizer: stack-overflow") ||
       strstr(t, "BUS on unknown address")) {
     if (!f->segv.no) rwd_quote_set(&f->segv, ln);
     f->nsegv++;
@@ -702,7 +711,7 @@ static int report_head(const char *t) {
       "racewire: FATAL: ", HANG_MARKER, "received signal SIG", "fatal error: ",
       "unexpected fault address", "ThreadSanitizer: out of memory",
       "ThreadSanitizer failed to allocate", "Segmentation fault", "==== racewire-stress: run ",
-      "simultaneously alive goroutines", "Thread limit ("};
+      "simultaneously alive goroutines", "Thread limit (", "internal deadlock: can't lock"};
   for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++)
     if (strstr(t, heads[i])) return 1;
   return 0;

@@ -341,6 +341,13 @@ static void x_fiber(const struct rwd_facts *f, rwd_verdict *v) {
   cite(v, &f->segfault);
 }
 
+static int m_ideadlock(const struct rwd_facts *f) { return f->nideadlock > 0; }
+static void x_ideadlock(const struct rwd_facts *f, rwd_verdict *v) {
+  rwd_appendf(v->detail, sizeof v->detail, "%.200s", rwd_skip_ws(f->ideadlock.text));
+  cite(v, &f->ideadlock);
+  if (f->nsig_handler) cite(v, &f->sig_handler);
+}
+
 static int m_limit(const struct rwd_facts *f) { return f->nlimit > 0; }
 static void x_limit(const struct rwd_facts *f, rwd_verdict *v) {
   rwd_appendf(v->detail, sizeof v->detail, "%.200s", rwd_skip_ws(f->limit.text));
@@ -665,6 +672,16 @@ static const struct rwd_sig table[] = {
      "module against the current glibc, and load the TSan runtime first. For a CHECK: "
      "look the file and message up in compiler-rt and check fiber and annotation pairing.",
      m_unreachable, x_unreachable},
+    {"tsan-internal-deadlock", "TSan re-entered itself while holding an internal mutex", -1,
+     "TSan takes its internal mutexes in one fixed order and never re-enters itself while "
+     "holding one (the debug runtime checks this order)",
+     "code that calls into TSan ran while TSan was inside a locked section on the same "
+     "thread: a signal handler doing TSan-visible work, a GetProc or symbolizer callback "
+     "that annotates, or a fiber switch or finalizer inside an interceptor",
+     "Keep signal handlers and TSan callbacks free of annotations, malloc and locks; in "
+     "a runtime, answer GetProc from plain per-thread state (racewire does) and never "
+     "annotate from inside a TSan callback.",
+     m_ideadlock, x_ideadlock},
     {"tsan-thread-limit", "more live threads (goroutines) than TSan can track", -1,
      "at most 8128 threads or goroutines are alive at once under TSan (its thread "
      "table's size)",

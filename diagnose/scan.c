@@ -98,7 +98,13 @@ static void copy_name(char *fn, size_t cap, const char *q) {
     char c = q[n];
     if (c == '<') depth++;
     else if (c == '>' && depth > 0) depth--;
-    else if (depth == 0 && (c == '(' || c == ' ' || c == '\t')) {
+    else if (depth == 0 && c == '(' && n > 0 && q[n - 1] == '.') {
+      /* Go's receiver: "runtime.(*profBuf).read" */
+      const char *close = strchr(q + n, ')');
+      if (!close) break;
+      n = (size_t)(close - q) + 1;
+      continue;
+    } else if (depth == 0 && (c == '(' || c == ' ' || c == '\t')) {
       /* "operator delete(void*)" and "(anonymous namespace)::f": keep a
        * parenthesis that opens the name itself. */
       if (c == '(' && n == 0) {

@@ -470,6 +470,8 @@ static void x_segv(const struct rwd_facts *f, rwd_verdict *v) {
     rwd_appendf(v->detail, sizeof v->detail, "SEGV in TSan's processor/allocator code");
   else if (f->ntsan_frames)
     rwd_appendf(v->detail, sizeof v->detail, "SEGV with TSan runtime frames");
+  else if (f->nframes)
+    rwd_appendf(v->detail, sizeof v->detail, "SEGV under %s", f->frames[0]);
   else
     rwd_appendf(v->detail, sizeof v->detail, "SEGV, no stack in the log");
   cite(v, &f->deadly);
@@ -481,6 +483,8 @@ static void x_segv(const struct rwd_facts *f, rwd_verdict *v) {
   if (f->ntsan_frames)
     involve(v, "%d frame(s) inside the TSan runtime, the first: %s", f->ntsan_frames,
             rwd_skip_ws(f->tsan_frame.text));
+  else if (f->nframes)
+    involve(v, "the first frame outside TSan: %s", f->frames[0]);
   else
     involve(v, "no stack: the Go-mode runtime installs no SEGV handler, so the kernel's "
                "signal is all there is; rerun with TSAN=debug to turn it into a CHECK");

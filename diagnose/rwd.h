@@ -241,6 +241,7 @@ struct rwd_scan {
   int hang_cur;           /* index of the current hung thread, -1 */
   int go_frame;           /* a Go traceback's function line was just seen */
   int after_colon;        /* the last line was a sub-header ending in ':' */
+  int check_wrap;         /* the last line was a CHECK whose expression wrapped */
   int in_report;          /* a report headline has been seen */
   unsigned long head_no;  /* line of the current report's headline */
   int head_frames;        /* frames seen since it */

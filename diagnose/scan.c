@@ -315,12 +315,24 @@ static void single_line(struct rwd_scan *s, const struct rwd_line *ln) {
   struct rwd_facts *f = &s->f;
   const char *t = ln->text, *p;
 
+  if (s->check_wrap) {
+    /* A quoted log wrapped the CHECK: its expression is on this line. */
+    s->check_wrap = 0;
+    const char *u = rwd_skip_ws(t), *q2 = u[0] == '"' ? strrchr(u + 1, '"') : NULL;
+    if (q2) {
+      struct rwd_check *c = f->ncheck == 1 ? &f->check : NULL;
+      if (c && !c->expr[0]) rwd_copy(c->expr, sizeof c->expr, u + 1, (size_t)(q2 - u - 1));
+      if (f->ndd == 1 && !f->dd.expr[0])
+        rwd_copy(f->dd.expr, sizeof f->dd.expr, u + 1, (size_t)(q2 - u - 1));
+    }
+  }
   if ((p = strstr(t, "CHECK failed: ")) != NULL) {
     struct rwd_check c;
     memset(&c, 0, sizeof c);
     parse_check(&c, ln, p);
     if (f->ncheck++ == 0) f->check = c;
     if (strstr(c.file, "deadlock_detector") && f->ndd++ == 0) f->dd = c;
+    s->check_wrap = !c.expr[0];
   }
   if (strstr(t, "can't find longjmp buf") && f->nlongjmp++ == 0)
     rwd_quote_set(&f->longjmp, ln);

@@ -243,7 +243,7 @@ static int m_check(const struct rwd_facts *f) {
   return f->ncheck > 0 && !check_is_proc(&f->check) && !check_is_mapping(&f->check) &&
          !strstr(f->check.file, "deadlock_detector") && !f->nlongjmp && !f->nunreach &&
          !(strstr(f->check.expr, "thr->slot") && !strstr(f->check.expr, "slot_locked")) &&
-         !f->nlayout;
+         !f->nlayout && !strstr(f->check.expr, "kMaxTid");
 }
 static void x_check(const struct rwd_facts *f, rwd_verdict *v) {
   explain_check(&f->check, "internal", v);
@@ -348,10 +348,18 @@ static void x_ideadlock(const struct rwd_facts *f, rwd_verdict *v) {
   if (f->nsig_handler) cite(v, &f->sig_handler);
 }
 
-static int m_limit(const struct rwd_facts *f) { return f->nlimit > 0; }
+/* Older runtimes hit the thread table's end as a CHECK on kMaxTid. */
+static int check_is_limit(const struct rwd_facts *f) {
+  return f->ncheck && strstr(f->check.expr, "kMaxTid");
+}
+static int m_limit(const struct rwd_facts *f) { return f->nlimit > 0 || check_is_limit(f); }
 static void x_limit(const struct rwd_facts *f, rwd_verdict *v) {
-  rwd_appendf(v->detail, sizeof v->detail, "%.200s", rwd_skip_ws(f->limit.text));
-  cite(v, &f->limit);
+  if (f->nlimit) {
+    rwd_appendf(v->detail, sizeof v->detail, "%.200s", rwd_skip_ws(f->limit.text));
+    cite(v, &f->limit);
+  } else {
+    explain_check(&f->check, "thread id past kMaxTid:", v);
+  }
 }
 
 static int m_unreachable(const struct rwd_facts *f) { return f->nunreach > 0; }

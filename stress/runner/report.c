@@ -4,6 +4,7 @@
 #include "report.h"
 
 #include "escape.h"
+#include "group.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -133,6 +134,8 @@ void rws_print_final_table(FILE *stream, const struct rws_job_report *report)
 				run->log_path[0] ? run->log_path : "-",
 				run->verdict[0] ? run->verdict : "-");
 		}
+		rws_print_groups(stream, report->listed_failures,
+				 report->listed_failure_count);
 	}
 	fprintf(stream, "summary: %s\n", report->json_path);
 	fflush(stream);
@@ -245,7 +248,11 @@ int rws_write_json_summary(const struct rws_job_report *report)
 		json_string(out, run->verdict[0] ? run->verdict : "-");
 		fputc('}', out);
 	}
-	fputs(report->listed_failure_count ? "\n  ]\n}\n" : "]\n}\n", out);
+	fputs(report->listed_failure_count ? "\n  ],\n" : "],\n", out);
+	fputs("  \"failure_groups\": ", out);
+	rws_json_groups(out, report->listed_failures,
+			report->listed_failure_count);
+	fputs("\n}\n", out);
 
 	int rc = 0;
 	if (fflush(out) != 0 || ferror(out))

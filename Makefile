@@ -1,11 +1,14 @@
 # racewire - one Makefile for the library, tools, tests and benchmarks.
 #
 #   make deps        install Debian packages, build compiler-rt's TSan runtime
-#   make             library, tools, examples, tests, benchmarks (no running)
+#   make             library, tools, examples, tests, benchmarks (no running;
+#                    never installs or downloads: needs `make deps` once)
 #   make test        deps + build + run every test (README's test command)
 #   make stress      deps + build + the main job (README's main command)
 #   make demo        a race report and the guard stopping a misuse
 #   make bench       print the benchmark figures
+#   make install     headers, libraries, runtime objects, tools, man pages and
+#                    pkg-config files under PREFIX (DESTDIR for staging)
 #
 # Variables:
 #   BACKEND=go|none      the TSan runtime the library drives (default go:
@@ -122,7 +125,8 @@ NONE_TESTS := $(O)/tests/unit/test_wiring $(O)/tests/unit/test_transitions \
 # Keep intermediate objects: deleting them forces needless rebuilds.
 .SECONDARY:
 
-.PHONY: all deps lib tools tests build-tests test stress demo bench fuzz clean distclean
+.PHONY: all deps lib tools tests build-tests test stress demo bench fuzz clean distclean install \
+	uninstall
 ifeq ($(BACKEND),none)
 all: lib tests $(EXAMPLE_BINS)
 lib: $(LIB)
@@ -142,8 +146,13 @@ deps:
 	@bash ci/deps.sh
 	@bash backend/go/get-tsan-runtime.sh $(TSAN_DIR)
 
+# Plain `make` never touches the system (no apt, no download): only `make
+# deps` and the commands that run it (test, stress, demo, bench) do.
 $(TSAN_DIR)/VERSION:
-	@bash backend/go/get-tsan-runtime.sh $(TSAN_DIR)
+	@echo "racewire: no TSan runtime in $(TSAN_DIR) (no $@)." >&2; \
+	 echo "racewire: run 'make deps' once: it installs the Debian packages and builds" >&2; \
+	 echo "racewire: compiler-rt's Go-mode runtime into $(TSAN_DIR) (needs root or sudo, network)." >&2; \
+	 exit 1
 $(TSAN_RELEASE_OBJ) $(TSAN_DEBUG_OBJ): | $(TSAN_DIR)/VERSION
 	@test -s $@ || { echo "racewire: $@ is missing (see $(TSAN_DIR)/VERSION)"; exit 1; }
 
@@ -261,12 +270,13 @@ $(O)/bin/racewire-diagnose: $(call obj,$(DIAG_SRCS))
 	$(CC) $(RW_LDFLAGS) -o $@ $^
 
 $(O)/obj/tests/runner/%.o: RW_CFLAGS += -DRW_BIN_DIR='"$(abspath $(O))/bin"' \
-	-DRW_HELPERS_DIR='"$(abspath $(O))/tests/runner/helpers"'
+	-DRW_HELPERS_DIR='"$(abspath $(O))/tests/runner/helpers"' \
+	-DRW_SOURCE_DIR='"$(abspath .)"'
 $(O)/tests/runner/%: $(O)/obj/tests/runner/%.o
 	@mkdir -p $(@D)
 	$(CC) $(RW_LDFLAGS) -o $@ $^ $(CRITERION)
-# The runner's and the diagnoser's tests run the built tools.
-$(RUNNER_TEST_BINS): | $(RUNNER_BIN) $(RUNNER_HELPER_BINS)
+# The runner's and the diagnoser's tests run the built tools (test_man both).
+$(RUNNER_TEST_BINS): | $(RUNNER_BIN) $(RUNNER_HELPER_BINS) $(DIAG_BIN)
 $(DIAG_TEST_BINS): | $(DIAG_BIN)
 $(O)/tests/runner/helpers/%: $(O)/obj/tests/runner/helpers/%.o
 	@mkdir -p $(@D)
@@ -308,7 +318,8 @@ test:
 	@bash tests/run.sh $(O) $(O)/none
 
 # The main job: every reproducer, guarded and unguarded, and one table.
-# STRESS_BUDGET=seconds per guarded job (default 15), STRESS_UNGUARDED=runs.
+# STRESS_WINDOWS=hazard windows per guarded job (default 100000),
+# STRESS_BUDGET=its cap in seconds (default 60), STRESS_UNGUARDED=runs.
 stress:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory $(TOOLS) $(REPRO_BINS) $(PROG_BINS) $(PROG_DEBUG_BINS)
@@ -331,9 +342,64 @@ FUZZ_TIME ?= 60
 fuzz:
 	@bash tests/diagnose/fuzz.sh -t $(FUZZ_TIME) -o $(abspath $(O))/fuzz
 
+# ---- Install ---------------------------------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=]: headers, one library per
+# backend (libracewire.a is go's, libracewire-none.a none's), the Go-mode
+# runtime objects under lib/racewire/, the tools, the man pages, and a
+# pkg-config file per backend (racewire.pc is racewire-go.pc) carrying
+# every flag a link needs: cc $(pkg-config --cflags --libs racewire) prog.c
+PREFIX     ?= /usr/local
+RW_VERSION := 0.2.0
+I_INC := $(DESTDIR)$(PREFIX)/include
+I_LIB := $(DESTDIR)$(PREFIX)/lib
+I_BIN := $(DESTDIR)$(PREFIX)/bin
+I_MAN := $(DESTDIR)$(PREFIX)/share/man
+I_PC  := $(I_LIB)/pkgconfig
+MAN_PAGES := $(wildcard man/*.[137])
+INSTALL_BINS = $(TOOLS)
+PC_FILES := racewire.pc racewire-go.pc racewire-go-debug.pc racewire-none.pc
+
+# $(call pc_file,backend,library,runtime object or empty,extra cflags,description)
+pc_file = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@BACKEND@|$(1)|g' -e 's|@LIBNAME@|$(2)|' \
+	-e 's|@RUNTIME@|$(if $(3), $${libdir}/racewire/$(3))|' -e 's|@CFLAGS@|$(4)|' \
+	-e 's|@DESCRIPTION@|$(5)|' -e 's|@VERSION@|$(RW_VERSION)|' pkgconfig/racewire.pc.in
+
+install: lib tools
+ifneq ($(BACKEND),go)
+	$(error make install builds and installs every backend; run it without BACKEND=)
+endif
+	@$(MAKE) --no-print-directory BACKEND=none O=$(O)/none lib
+	@echo "racewire: installing into $(DESTDIR)$(PREFIX)"
+	install -d $(I_INC)/racewire $(I_LIB)/racewire $(I_BIN) $(I_PC) \
+		$(I_MAN)/man1 $(I_MAN)/man3 $(I_MAN)/man7
+	install -m 644 include/racewire.h $(I_INC)/
+	install -m 644 include/racewire/*.h $(I_INC)/racewire/
+	install -m 644 $(LIB) $(I_LIB)/libracewire.a
+	install -m 644 $(O)/none/lib/libracewire.a $(I_LIB)/libracewire-none.a
+	install -m 644 $(TSAN_RELEASE_OBJ) $(I_LIB)/racewire/
+	if [ -s $(TSAN_DEBUG_OBJ) ]; then install -m 644 $(TSAN_DEBUG_OBJ) $(I_LIB)/racewire/; fi
+	install -m 755 $(INSTALL_BINS) $(I_BIN)/
+	for m in $(MAN_PAGES); do install -m 644 $$m $(I_MAN)/man$${m##*.}/; done
+	$(call pc_file,go,libracewire.a,race_linux_amd64.syso,,racewire guards in front of the Go-mode TSan runtime of compiler-rt) > $(I_PC)/racewire-go.pc
+	$(call pc_file,go,libracewire.a,race_linux_amd64.syso,,racewire guards in front of the Go-mode TSan runtime of compiler-rt) > $(I_PC)/racewire.pc
+	$(call pc_file,go-debug,libracewire.a,race_debug_linux_amd64.syso,,racewire with the debug Go-mode TSan runtime (internal CHECKs on)) > $(I_PC)/racewire-go-debug.pc
+	$(call pc_file,none,libracewire-none.a,, -DRW_BACKEND_NONE,racewire guards without TSan (non-race builds)) > $(I_PC)/racewire-none.pc
+
+uninstall:
+	rm -f $(I_INC)/racewire.h $(addprefix $(I_INC)/racewire/,$(notdir $(wildcard include/racewire/*.h)))
+	rm -f $(I_LIB)/libracewire.a $(I_LIB)/libracewire-none.a \
+		$(I_LIB)/racewire/race_linux_amd64.syso $(I_LIB)/racewire/race_debug_linux_amd64.syso
+	rm -f $(addprefix $(I_BIN)/,$(notdir $(INSTALL_BINS))) $(addprefix $(I_PC)/,$(PC_FILES))
+	for m in $(MAN_PAGES); do rm -f $(I_MAN)/man$${m##*.}/$${m##*/}; done
+	-rmdir $(I_INC)/racewire $(I_LIB)/racewire 2>/dev/null
+
+# Build products only. The stress runs' logs (O/stress/<reproducer>/, and
+# build/stress-long/) are evidence a user may still need: clean keeps them,
+# and build/tsan; distclean removes everything.
 clean:
 	rm -rf $(O)/obj $(O)/obj-norace $(O)/lib $(O)/bin $(O)/tests $(O)/progs $(O)/bench \
-		$(O)/examples $(O)/model $(O)/stress $(O)/none
+		$(O)/examples $(O)/model $(O)/stress/release $(O)/stress/debug \
+		$(O)/none
 
 distclean:
 	rm -rf build

@@ -29,8 +29,12 @@
 
 #include <stdint.h>
 
-/* What a backend asks of the guard layer. */
+/* What a backend asks of the guard layer, and the settings it takes. */
 struct rw__be_hooks {
+	/* Fault in the shadow of mapped ranges at once (option
+	 * prefault_shadow: 0 none, 1 data+bss, 2 every range as well): see
+	 * rw__be_map_shadow. */
+	int prefault_shadow;
 	/* TSan asks which Processor the calling thread drives, from deep
 	 * inside its allocator. Called only when the thread's own answer
 	 * (rw__hot.tsan_proc) is NULL: returns what to answer (the guard
@@ -52,7 +56,12 @@ extern const char rw__be_name[];
 int rw__be_init(const struct rw__be_hooks *hooks, void **init_thr, void **init_proc, char *msg,
                 size_t msglen);
 
-/* Give [addr, addr+size) shadow memory (data and bss, a heap range). */
+/* Give [addr, addr+size) shadow memory: data and bss first (rw_init),
+ * then each heap range. With prefault_shadow, the shadow pages are made
+ * resident and writable now: TSan checks a cell and stores it without
+ * atomicity, and a first touch of a shadow page by two tasks at once
+ * stretches that window over a page fault, long enough for both to miss
+ * their race. */
 void rw__be_map_shadow(uintptr_t addr, uintptr_t size);
 
 /* Processors. destroy must not be called for the initial processor. */

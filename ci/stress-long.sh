@@ -2,26 +2,34 @@
 # A long stress job for CI: one reproducer, guarded, for a time budget,
 # optionally one shard of a fleet. Guarded runs must never fail; the job
 # exits 1 on the first failure (its log and the diagnoser's verdict are in
-# the output folder) and 0 with the failure-rate bound when none did.
-#
-#   ci/stress-long.sh [-b SECONDS] [-s I/N] [-o DIR] REPRODUCER
-#
-#   REPRODUCER   a name from stress/reproducers.tsv (e.g. seed001-retake)
-#   -b SECONDS   time budget (default 3600)
-#   -s I/N       run shard I of N (seeds are split by run number, so the N
-#                shards together are one job; merge their summary.json)
-#   -o DIR       output folder (default build/stress-long/REPRODUCER)
-#   -u           run it unguarded instead, to measure how often it fails
+# the output folder) and 0 with the failure-rate bounds when none did.
+# Shards' output folders combine with `racewire-stress merge OUT DIR...`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-budget=3600 shard=0/1 out="" unguarded=0
-usage() { sed -n '8,17p' "$0" >&2; exit 2; }
-while getopts "b:s:o:uh" opt; do
+usage() {
+	cat >&2 <<'EOF'
+usage: ci/stress-long.sh [-b SECONDS] [-s I/N] [-o DIR] [-j FILE] [-u] REPRODUCER
+
+  REPRODUCER   a name from stress/reproducers.tsv (e.g. seed001-cgo-retake)
+  -b SECONDS   time budget (default 3600)
+  -s I/N       run shard I of N (runs are split by run number, so the N
+               shards together are one job; combine their output folders
+               with build/bin/racewire-stress merge OUT DIR...)
+  -o DIR       output folder (default build/stress-long/REPRODUCER)
+  -j FILE      also write a JUnit XML report (one test case per run)
+  -u           run it unguarded instead, to measure how often it fails
+EOF
+	exit 2
+}
+
+budget=3600 shard=0/1 out="" unguarded=0 junit=""
+while getopts "b:s:o:j:uh" opt; do
 	case $opt in
 	b) budget=$OPTARG ;;
 	s) shard=$OPTARG ;;
 	o) out=$OPTARG ;;
+	j) junit=$OPTARG ;;
 	u) unguarded=1 ;;
 	*) usage ;;
 	esac
@@ -29,13 +37,14 @@ done
 shift $((OPTIND - 1))
 (($# == 1)) || usage
 name=$1
-line=$(awk -F'\t' -v n="$name" '$1 == n' stress/reproducers.tsv)
+line=$(awk -F'\t' -v n="$name" '!/^#/ && $1 == n' stress/reproducers.tsv)
 if [[ -z $line ]]; then
 	echo "stress-long: no reproducer '$name' in stress/reproducers.tsv; known:" >&2
 	awk -F'\t' '!/^#/ && NF { print "  " $1 }' stress/reproducers.tsv >&2
 	exit 2
 fi
-IFS=$'\t' read -r _ seed program args guard_off timeout <<<"$line"
+IFS=$'\t' read -r _ seed program args guard_off timeout parallel <<<"$line"
+parallel=${parallel:-1}
 out=${out:-build/stress-long/$name}
 
 make --no-print-directory deps
@@ -45,13 +54,14 @@ argv=("build/$program")
 
 mode=guarded
 opts=()
+[[ -n $junit ]] && opts+=(--junit "$junit")
 if ((unguarded)); then
 	mode=unguarded
 	export RACEWIRE_OPTIONS=$guard_off
 else
 	unset RACEWIRE_OPTIONS
-	opts=(--failfast)
+	opts+=(--failfast)
 fi
-echo "stress-long: $name (seed $seed) $mode, ${budget}s, shard $shard, logs in $out"
-exec build/bin/racewire-stress -p 1 "${opts[@]}" --timeout "$timeout" --budget "$budget" \
+echo "stress-long: $name (seed $seed) $mode, -p $parallel, ${budget}s, shard $shard, logs in $out"
+exec build/bin/racewire-stress -p "$parallel" "${opts[@]}" --timeout "$timeout" --budget "$budget" \
 	--shard "$shard" --out "$out" -- "${argv[@]}"

@@ -8,6 +8,9 @@
  * checked against the file's size before use, and an event counts only
  * when its seq says it was completely written. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,71 +54,87 @@ static int fail(char *err, size_t errlen, const char *path, const char *why) {
   return -1;
 }
 
+/* Reads exactly n bytes at off, or fails (short file, I/O error). */
+static int read_at(int fd, void *buf, size_t n, unsigned long long off) {
+  size_t done = 0;
+  while (done < n) {
+    ssize_t r = pread(fd, (char *)buf + done, n - done, (off_t)(off + done));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return -1;
+    done += (size_t)r;
+  }
+  return 0;
+}
+
+/* The header is checked before anything else is read, and then only
+ * what the header says is there is read, ring by ring and event by event
+ * (the newest RWD_FLIGHT_PER_RING of each ring): memory stays bounded
+ * whatever the file claims, and a file that is not a regular file (a
+ * FIFO, /dev/zero) is refused before a byte of it is read. */
 int rwd_flight_read(const char *path, struct rwd_flight *fl, char *err, size_t errlen) {
   memset(fl, 0, sizeof *fl);
-  FILE *f = fopen(path, "rb");
-  if (!f) return fail(err, errlen, path, strerror(errno));
-  /* A record is at most header + 4096 rings of 64K events: bound the read. */
-  size_t cap = 1 << 20, len = 0;
-  unsigned char *buf = malloc(cap);
-  for (;;) {
-    if (!buf) {
-      fclose(f);
-      return fail(err, errlen, path, "out of memory");
-    }
-    len += fread(buf + len, 1, cap - len, f);
-    if (len < cap || cap >= ((size_t)1 << 30)) break;
-    unsigned char *grown = realloc(buf, cap * 2);
-    if (!grown) free(buf);
-    buf = grown;
-    cap *= 2;
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return fail(err, errlen, path, strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) < 0) {
+    int e = errno;
+    close(fd);
+    return fail(err, errlen, path, strerror(e));
   }
-  fclose(f);
-
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    return fail(err, errlen, path,
+                S_ISFIFO(st.st_mode)  ? "a FIFO, not a flight record file (racewire writes a "
+                                        "regular file)"
+                : S_ISCHR(st.st_mode) ? "a character device, not a flight record file"
+                : S_ISDIR(st.st_mode) ? "a directory, not a flight record file"
+                                      : "not a regular file");
+  }
+  unsigned long long size = (unsigned long long)st.st_size;
+  fl->file_bytes = size;
   struct rw_flight_header h;
-  if (len < RW_FLIGHT_HEADER_SIZE) {
-    free(buf);
+  if (size < RW_FLIGHT_HEADER_SIZE || read_at(fd, &h, sizeof h, 0) < 0) {
+    close(fd);
     return fail(err, errlen, path, "shorter than a flight record header (4096 bytes)");
   }
-  memcpy(&h, buf, sizeof h);
   if (memcmp(h.magic, RW_FLIGHT_MAGIC, 8) != 0) {
-    free(buf);
+    close(fd);
     return fail(err, errlen, path, "not a racewire flight record (no RWFLIGHT magic)");
   }
   if (h.version != RW_FLIGHT_VERSION) {
-    free(buf);
+    close(fd);
     return fail(err, errlen, path, "a flight record of an unknown version");
   }
   if (h.nslots == 0 || h.nslots > 4096 || h.nevents == 0 || h.nevents > (1u << 20)) {
-    free(buf);
+    close(fd);
     return fail(err, errlen, path, "implausible ring counts in the header");
   }
-  size_t ring_bytes = sizeof(struct rw_flight_ring) +
-                      (size_t)h.nevents * sizeof(struct rw_flight_event);
+  unsigned long long ring_bytes = sizeof(struct rw_flight_ring) +
+                                  (unsigned long long)h.nevents * sizeof(struct rw_flight_event);
   unsigned used = h.used_slots < h.nslots ? h.used_slots : h.nslots;
   fl->pid = h.pid;
   fl->threads = used;
   fl->lost_threads = h.lost_threads;
+  fl->expect_bytes = RW_FLIGHT_HEADER_SIZE + (unsigned long long)h.nslots * ring_bytes;
+  if (size < RW_FLIGHT_HEADER_SIZE + (unsigned long long)used * ring_bytes) fl->truncated = 1;
 
   for (unsigned s = 0; s < used; s++) {
-    size_t off = RW_FLIGHT_HEADER_SIZE + s * ring_bytes;
-    if (off + sizeof(struct rw_flight_ring) > len) {
+    unsigned long long off = RW_FLIGHT_HEADER_SIZE + s * ring_bytes;
+    struct rw_flight_ring r;
+    if (off + sizeof r > size || read_at(fd, &r, sizeof r, off) < 0) {
       fl->truncated = 1;
       break;
     }
-    struct rw_flight_ring r;
-    memcpy(&r, buf + off, sizeof r);
     uint64_t first = r.head > h.nevents ? r.head - h.nevents : 0;
     /* Only the newest events of each ring: enough to see what happened. */
     if (r.head - first > RWD_FLIGHT_PER_RING) first = r.head - RWD_FLIGHT_PER_RING;
     for (uint64_t i = first; i < r.head; i++) {
-      size_t eoff = off + sizeof r + (size_t)(i % h.nevents) * sizeof(struct rw_flight_event);
-      if (eoff + sizeof(struct rw_flight_event) > len) {
+      unsigned long long eoff = off + sizeof r + (i % h.nevents) * sizeof(struct rw_flight_event);
+      struct rw_flight_event e;
+      if (eoff + sizeof e > size || read_at(fd, &e, sizeof e, eoff) < 0) {
         fl->truncated = 1;
         break;
       }
-      struct rw_flight_event e;
-      memcpy(&e, buf + eoff, sizeof e);
       if (e.seq != i + 1 || e.kind == 0 || e.kind >= RW_FL_KIND_END) {
         fl->torn++;
         continue;
@@ -134,7 +153,7 @@ int rwd_flight_read(const char *path, struct rwd_flight *fl, char *err, size_t e
       out->arg = e.arg;
     }
   }
-  free(buf);
+  close(fd);
   qsort(fl->ev, fl->n, sizeof fl->ev[0], by_time);
   return 0;
 }
@@ -173,7 +192,8 @@ void rwd_flight_render(FILE *out, enum rwd_format fmt, const struct rwd_flight *
           fl->threads, fl->n);
   if (fl->torn) fprintf(out, ", %u torn", fl->torn);
   if (fl->lost_threads) fprintf(out, ", %u thread(s) unrecorded", fl->lost_threads);
-  if (fl->truncated) fprintf(out, ", file truncated");
+  if (fl->truncated)
+    fprintf(out, ", file truncated: %llu of %llu bytes", fl->file_bytes, fl->expect_bytes);
   fprintf(out, ")\n");
   if (from) fprintf(out, "  ... %u earlier event(s)\n", from);
   for (unsigned i = from; i < fl->n; i++) {

@@ -6,6 +6,9 @@
  *   - ANSI colour sequences (TSan colours reports on a terminal) are removed;
  *   - NUL and other control bytes become '.', and are counted.  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,8 +31,16 @@ struct reader {
 
 static int refill(struct rwd_source *src, struct reader *r) {
   r->pos = 0;
+  if (src->cap && src->nbytes >= src->cap) {
+    src->capped = 1;
+    r->len = 0;
+    r->eof = 1;
+    return 0;
+  }
   if (r->fp) {
-    r->len = fread(r->chunk, 1, sizeof r->chunk, r->fp);
+    size_t want = sizeof r->chunk;
+    if (src->cap && src->cap - src->nbytes < want) want = (size_t)(src->cap - src->nbytes);
+    r->len = fread(r->chunk, 1, want, r->fp);
     if (r->len == 0) {
       if (ferror(r->fp)) {
         src->err = errno ? errno : EIO;
@@ -120,17 +131,53 @@ static int open_common(struct rwd_source *src, const char *name) {
   return 0;
 }
 
+/* A regular file ends; anything else (a pipe, a FIFO, a terminal,
+ * /dev/zero, /dev/urandom) may not, so it gets a cap. A directory is an
+ * error (EISDIR), as reading it would be. */
+static int bound(struct rwd_source *src, int fd) {
+  struct stat st;
+  if (fstat(fd, &st) < 0) return -1;
+  if (S_ISDIR(st.st_mode)) {
+    errno = EISDIR;
+    return -1;
+  }
+  if (S_ISREG(st.st_mode)) return 0;
+  src->cap = RWD_SPECIAL_CAP;
+  src->what = S_ISFIFO(st.st_mode)   ? "a pipe or FIFO"
+              : S_ISCHR(st.st_mode)  ? "a character device"
+              : S_ISSOCK(st.st_mode) ? "a socket"
+              : S_ISBLK(st.st_mode)  ? "a block device"
+                                     : "not a regular file";
+  return 0;
+}
+
 int rwd_source_open_log(struct rwd_source *src, const char *path) {
   int use_stdin = path == NULL || strcmp(path, "-") == 0;
   if (open_common(src, use_stdin ? "<stdin>" : path) < 0) return -1;
   struct reader *r = src->impl;
   if (use_stdin) {
     r->fp = stdin;
+    if (bound(src, fileno(stdin)) < 0 && errno == EISDIR) {
+      close_reader(src);
+      errno = EISDIR;
+      return -1;
+    }
     return 0;
   }
-  r->fp = fopen(path, "rb");
+  /* A FIFO's open waits for its writer, as cat's does: the log is
+   * whatever that writer sends until it closes (or the cap). */
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || bound(src, fd) < 0) {
+    int e = errno;
+    if (fd >= 0) close(fd);
+    close_reader(src);
+    errno = e;
+    return -1;
+  }
+  r->fp = fdopen(fd, "rb");
   if (!r->fp) {
     int e = errno;
+    close(fd);
     close_reader(src);
     errno = e;
     return -1;

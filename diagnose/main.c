@@ -1,6 +1,7 @@
 /* racewire-diagnose: reads a crash log and says which invariant broke.
  *
  *   racewire-diagnose [--oneline] [--json] [--flight FILE] [LOGFILE|-]
+ *   racewire-diagnose --group [--json] FILE|DIR...
  *
  * Exit status: 0 a signature was recognised, 1 none was, 2 usage or I/O
  * error. Inputs are gathered into struct inputs and each one is scanned by
@@ -16,6 +17,9 @@
 
 struct inputs {
   const char *log;       /* NULL or "-": stdin */
+  int group;             /* --group: the paths below, bucketed */
+  char **paths;
+  int npaths;
   const char *flight;    /* a flight record, or NULL */
   enum rwd_format fmt;
 };
@@ -23,8 +27,11 @@ struct inputs {
 static void usage(FILE *out) {
   fprintf(out,
           "usage: " PROG " [--oneline] [--json] [--flight FILE] [LOGFILE|-]\n"
+          "       " PROG " --group [--json] FILE|DIR...\n"
           "  Reads a crash log (stdin when no file or '-') and names the invariant\n"
           "  that broke, where, why, and the fix.\n"
+          "  --group    bucket many logs (files, or directories walked) by signature:\n"
+          "             one line per bucket with its count and an example file\n"
           "  --oneline  one-line verdict (for the stress runner)\n"
           "  --json     the verdict as one JSON object\n"
           "  --flight FILE  also read a racewire flight record (RACEWIRE_OPTIONS=\n"
@@ -37,6 +44,12 @@ static void usage(FILE *out) {
 static int parse_args(int argc, char **argv, struct inputs *in) {
   int files = 0, opts_done = 0;
   memset(in, 0, sizeof *in);
+  /* argv outlives the parse: the paths point into it. */
+  in->paths = calloc((size_t)argc, sizeof *in->paths);
+  if (!in->paths) {
+    fprintf(stderr, PROG ": out of memory\n");
+    return 2;
+  }
   in->fmt = RWD_FMT_TEXT;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -45,6 +58,8 @@ static int parse_args(int argc, char **argv, struct inputs *in) {
         opts_done = 1;
       } else if (strcmp(a, "--oneline") == 0) {
         in->fmt = RWD_FMT_ONELINE;
+      } else if (strcmp(a, "--group") == 0) {
+        in->group = 1;
       } else if (strcmp(a, "--json") == 0) {
         in->fmt = RWD_FMT_JSON;
       } else if (strcmp(a, "--flight") == 0) {
@@ -63,11 +78,23 @@ static int parse_args(int argc, char **argv, struct inputs *in) {
       }
       continue;
     }
-    if (++files > 1) {
-      fprintf(stderr, PROG ": more than one log file ('%s' and '%s')\n", in->log, a);
+    in->paths[files++] = argv[i];
+    if (!in->log) in->log = a;
+  }
+  in->npaths = files;
+  if (in->group) {
+    if (files == 0) {
+      fprintf(stderr, PROG ": --group needs at least one file or directory\n");
       return 2;
     }
-    in->log = a;
+    if (in->flight || in->fmt == RWD_FMT_ONELINE) {
+      fprintf(stderr, PROG ": --group takes neither --flight nor --oneline\n");
+      return 2;
+    }
+  } else if (files > 1) {
+    fprintf(stderr, PROG ": more than one log file ('%s' and '%s'); --group reads many\n",
+            in->paths[0], in->paths[1]);
+    return 2;
   }
   return 0;
 }
@@ -76,6 +103,15 @@ int main(int argc, char **argv) {
   struct inputs in;
   int rc = parse_args(argc, argv, &in);
   if (rc) return rc;
+  if (in.group) {
+    rc = rwd_group(stdout, in.fmt, in.paths, in.npaths);
+    if (fflush(stdout) != 0) {
+      fprintf(stderr, PROG ": cannot write the buckets: %s\n", strerror(errno));
+      rc = 2;
+    }
+    free(in.paths);
+    return rc;
+  }
 
   struct rwd_source src;
   if (rwd_source_open_log(&src, in.log) < 0) {
@@ -95,6 +131,10 @@ int main(int argc, char **argv) {
     src.close(&src);
     return 2;
   }
+  if (src.capped)
+    fprintf(stderr, PROG ": note: stopped reading '%s' after %llu MiB: it is %s, which may "
+                    "never end\n",
+            src.name, RWD_SPECIAL_CAP >> 20, src.what ? src.what : "not a regular file");
   src.close(&src);
   rwd_classify(&scan->f, v);
   struct rwd_flight *fl = NULL;
@@ -125,5 +165,6 @@ int main(int argc, char **argv) {
   }
   free(v);
   free(scan);
+  free(in.paths);
   return rc;
 }

@@ -41,12 +41,39 @@ static void quotes(FILE *out, const rwd_verdict *v) {
     fprintf(out, "  %6lu | %s\n", v->evidence[i]->no, v->evidence[i]->text);
 }
 
+/* Every report of the log with its own verdict, when there is more than
+ * one (one report is the verdict above). */
+static void reports_text(FILE *out, const struct rwd_facts *f) {
+  if (f->nreports < 2) return;
+  fprintf(out, "reports:   %d in the log%s\n", f->nreports + (int)f->reports_dropped,
+          f->reports_dropped ? " (the first ones shown)" : "");
+  for (int i = 0; i < f->nreports; i++) {
+    const struct rwd_report *r = &f->report[i];
+    fprintf(out, "  %6lu | %s", r->no, r->id ? r->id : "not-recognised");
+    if (r->detail[0]) fprintf(out, " (%.160s)", r->detail);
+    if (r->seed >= 0) fprintf(out, "; %sseed %s", r->seed_certain ? "" : "likely ", seed_str(r->seed));
+    if (r->frames[0]) fprintf(out, "; at %s", r->frames);
+    fputc('\n', out);
+  }
+}
+
 static void render_text(FILE *out, const struct rwd_facts *f, const rwd_verdict *v) {
   fprintf(out, "racewire-diagnose: %s (%lu line%s)\n", f->source, f->nlines,
           f->nlines == 1 ? "" : "s");
   if (f->ntruncated || f->nbinary)
     fprintf(out, "note:      %lu line(s) cut at %d bytes, %lu binary byte(s) shown as '.'\n",
             f->ntruncated, RWD_LINE_MAX, f->nbinary);
+  if (f->capped)
+    fprintf(out, "note:      read only the first %llu MiB: the input is %s, which may never "
+                 "end\n",
+            RWD_SPECIAL_CAP >> 20, f->source_what ? f->source_what : "not a regular file");
+  fprintf(out, "log:       written by %s TSan%s\n", rwd_logkind_name(v->kind),
+          v->kind == RWD_LOG_GDB ? " (a debugger's backtrace)" : "");
+  if (f->truncated) {
+    char line[RWD_TEXT_MAX + 32];
+    snprintf(line, sizeof line, "TRUNCATED: %s", f->truncated_why);
+    wrapped(out, "note:", line);
+  }
   if (!v->sig) {
     fprintf(out, "verdict:   not recognised: no known crash signature in this log\n");
     if (v->nevidence) {
@@ -74,6 +101,7 @@ static void render_text(FILE *out, const struct rwd_facts *f, const rwd_verdict 
              s->what, s->issue[0] ? " (" : "", s->issue, s->issue[0] ? ")" : "");
     wrapped(out, "seed:", line);
   }
+  if (v->seed_note[0]) wrapped(out, "basis:", v->seed_note);
   wrapped(out, "invariant:", v->sig->invariant);
   if (v->ninvolved) {
     fprintf(out, "involved:\n");
@@ -83,14 +111,15 @@ static void render_text(FILE *out, const struct rwd_facts *f, const rwd_verdict 
     fprintf(out, "log lines:\n");
     quotes(out, v);
   }
-  wrapped(out, "cause:", v->sig->cause);
-  wrapped(out, "fix:", v->sig->fix);
+  wrapped(out, "cause:", v->cause ? v->cause : v->sig->cause);
+  wrapped(out, "fix:", v->fix ? v->fix : v->sig->fix);
   if (v->nalso) {
     line[0] = '\0';
     for (int i = 0; i < v->nalso; i++)
       rwd_appendf(line, sizeof line, "%s%s", i ? ", " : "", v->also[i]->id);
     wrapped(out, "also seen:", line);
   }
+  reports_text(out, f);
 }
 
 /* ---- one line ------------------------------------------------------------ */
@@ -107,6 +136,8 @@ static void render_oneline(FILE *out, const struct rwd_facts *f, const rwd_verdi
   } else {
     snprintf(buf, sizeof buf, "%s: %s", v->sig->id, v->sig->title);
     if (v->detail[0]) rwd_appendf(buf, sizeof buf, " (%s)", v->detail);
+    if (f->truncated) rwd_appendf(buf, sizeof buf, " [truncated log]");
+    if (f->nreports > 1) rwd_appendf(buf, sizeof buf, " [%d reports]", f->nreports);
     if (v->seed >= 0)
       rwd_appendf(buf, sizeof buf, "; %sseed %s", v->seed_certain ? "" : "likely ",
                   seed_str(v->seed));
@@ -155,6 +186,8 @@ static void jstr(FILE *out, const char *s) {
   fputc('"', out);
 }
 
+void rwd_json_string(FILE *out, const char *s) { jstr(out, s); }
+
 static void jkey(FILE *out, const char *k, int *first) {
   fputs(*first ? "" : ",", out);
   *first = 0;
@@ -183,14 +216,50 @@ static void render_json(FILE *out, const struct rwd_facts *f, const rwd_verdict 
     jkey(out, "seed_issue", &first);
     jstr(out, rwd_seeds[v->seed].issue);
   }
+  jkey(out, "attribution", &first);
+  jstr(out, v->seed < 0 ? "none" : v->seed_certain ? "evidence" : "guess");
+  jkey(out, "attribution_note", &first);
+  jstr(out, v->seed_note);
+  jkey(out, "log_kind", &first);
+  jstr(out, rwd_logkind_name(v->kind));
+  jkey(out, "truncated", &first);
+  fputs(f->truncated ? "true" : "false", out);
+  if (f->truncated) {
+    jkey(out, "truncated_why", &first);
+    jstr(out, f->truncated_why);
+  }
   if (v->sig) {
     jkey(out, "invariant", &first);
     jstr(out, v->sig->invariant);
     jkey(out, "cause", &first);
-    jstr(out, v->sig->cause);
+    jstr(out, v->cause ? v->cause : v->sig->cause);
     jkey(out, "fix", &first);
-    jstr(out, v->sig->fix);
+    jstr(out, v->fix ? v->fix : v->sig->fix);
   }
+  jkey(out, "frames", &first);
+  fputc('[', out);
+  for (int i = 0; i < f->nframes; i++) {
+    if (i) fputc(',', out);
+    jstr(out, f->frames[i]);
+  }
+  fputc(']', out);
+  jkey(out, "reports", &first);
+  fputc('[', out);
+  for (int i = 0; i < f->nreports; i++) {
+    const struct rwd_report *r = &f->report[i];
+    fprintf(out, "%s{\"line\":%lu,\"signature\":", i ? "," : "", r->no);
+    if (r->id) jstr(out, r->id); else fputs("null", out);
+    fputs(",\"detail\":", out);
+    jstr(out, r->detail);
+    fputs(",\"seed\":", out);
+    if (r->seed >= 0) jstr(out, seed_str(r->seed)); else fputs("null", out);
+    fputs(",\"frames\":", out);
+    jstr(out, r->frames);
+    fputs(",\"head\":", out);
+    jstr(out, r->head);
+    fputc('}', out);
+  }
+  fputc(']', out);
   jkey(out, "involved", &first);
   fputc('[', out);
   for (int i = 0; i < v->ninvolved; i++) {
@@ -216,8 +285,9 @@ static void render_json(FILE *out, const struct rwd_facts *f, const rwd_verdict 
   jkey(out, "log", &first);
   fputs("{\"source\":", out);
   jstr(out, f->source);
-  fprintf(out, ",\"lines\":%lu,\"bytes\":%llu,\"truncated_lines\":%lu,\"binary_bytes\":%lu}",
-          f->nlines, f->nbytes, f->ntruncated, f->nbinary);
+  fprintf(out, ",\"lines\":%lu,\"bytes\":%llu,\"truncated_lines\":%lu,\"binary_bytes\":%lu,"
+               "\"capped\":%s}",
+          f->nlines, f->nbytes, f->ntruncated, f->nbinary, f->capped ? "true" : "false");
   jkey(out, "counts", &first);
   fprintf(out,
           "{\"check_failures\":%d,\"race_reports\":%d,\"races_counted\":%ld,"

@@ -31,8 +31,14 @@ enum {
   RWD_CREATED_MAX = 4,    /* "Goroutine N ... created at" kept */
   RWD_INVOLVED_MAX = 16,  /* lines of the verdict's "involved" list */
   RWD_EVIDENCE_MAX = 12,  /* quoted log lines in a verdict */
-  RWD_SEEDS = 5           /* seeds 000..004 */
+  RWD_SEEDS = 5,          /* seeds 000..004 */
+  RWD_REPORTS_MAX = 16,   /* reports of one log analysed one by one */
+  RWD_RFRAMES = 4         /* frames outside TSan kept per report (grouping) */
 };
+
+/* What is read of a log that is not a regular file (a pipe, a FIFO, a
+ * device such as /dev/zero): it may never end, so it is cut here. */
+#define RWD_SPECIAL_CAP (64ull << 20)
 
 /* One line of input, NUL-terminated, with no NUL or control bytes inside. */
 struct rwd_line {
@@ -50,6 +56,9 @@ struct rwd_source {
   unsigned long long nbytes;
   unsigned long ntruncated;  /* lines cut at RWD_LINE_MAX */
   unsigned long nbinary;     /* NUL/control bytes replaced */
+  unsigned long long cap;    /* bytes read at most (0: no bound) */
+  const char *what;          /* "a FIFO", "a character device"...: not a file */
+  int capped;                /* reading stopped at cap */
   int (*next)(struct rwd_source *, struct rwd_line *);
   void (*close)(struct rwd_source *);
   void *impl;
@@ -125,6 +134,7 @@ struct rwd_hthread {
 struct rwd_hang {
   struct rwd_quote q;     /* the marker line */
   char after[24], pid[24], tool[24];
+  int implicit;           /* a debugger's thread dump with no runner marker */
   int nthreads;
   unsigned long threads_dropped;
   struct rwd_hthread thread[RWD_THREADS_MAX];
@@ -144,11 +154,24 @@ struct rwd_fatal {
   unsigned seeds;         /* bit s: "seed 00s" mentioned in this block */
 };
 
+/* One report of a log (a CHECK, a race, a SEGV, a hang...) and the
+ * verdict it gets on its own. */
+struct rwd_report {
+  unsigned long no;       /* its headline's line */
+  char head[RWD_TEXT_MAX];
+  const char *id;         /* its own verdict's signature id, or NULL */
+  char detail[RWD_TEXT_MAX];
+  int seed, seed_certain;
+  char frames[RWD_NAME_MAX * 2];  /* "f1 < f2 < f3": first frames outside TSan */
+};
+
 struct rwd_facts {
   const char *source;
   unsigned long nlines;
   unsigned long long nbytes;
-  unsigned long ntruncated, nbinary;
+ unsigned long ntruncated, nbinary;
+  int capped;             /* the source was cut at RWD_SPECIAL_CAP */
+  const char *source_what;
 
   int ncheck;             /* every "CHECK failed" line */
   struct rwd_check check; /* the first one */
@@ -175,6 +198,35 @@ struct rwd_facts {
   struct rwd_hang hang;   /* the first captured hang section */
 
   unsigned seeds;         /* bit s: "seed 00s" mentioned anywhere */
+
+  /* Who wrote the log. Lines only one producer writes are counted:
+   * Go-mode TSan (real Go or racewire: goroutines, gotsan, racecall,
+   * rw_ frames), the full C/C++ runtime (interceptors, "thread T1",
+   * "(pid=N)", a compiler-rt source path), a debugger's thread dump. */
+  int ngo, nrw, ncxx, ncxx_weak, ngdb;
+  struct rwd_quote go_q, rw_q, cxx_q, gdb_q;
+
+  /* Frames that tell crash families apart (any unwinder's format). */
+  int nfiber, nsig_handler, nslot_wait, nfunc_entry, nvarsize, nonfinished, nfiber_destroy,
+      npthread_exit, ncallback_thunk;
+  struct rwd_quote fiber, sig_handler, slot_wait, func_entry, varsize, onfinished,
+      callback_thunk;
+  int nunsafe, nunreach, nlayout, noom, nwarn, nsummary, ncxx_warn, nlimit, nideadlock;
+  struct rwd_quote unsafe, unreach, layout, oom, warn, limit, ideadlock;
+  char warn_kind[64];     /* "heap-use-after-free", "thread leak", ... */
+
+  /* The first frames outside TSan's runtime after the first report's
+   * headline: what --group buckets by. */
+  int nframes;
+  char frames[RWD_RFRAMES][RWD_NAME_MAX];
+
+  int truncated;          /* the log ends inside a report */
+  char truncated_why[RWD_TEXT_MAX];
+
+  int nreports;           /* report headlines (CHECK, WARNING, SEGV, FATAL, hang) */
+  unsigned long reports_dropped;
+  struct rwd_report report[RWD_REPORTS_MAX];
+
   int nsalient;
   unsigned long salient_dropped;
   struct rwd_quote salient[RWD_SALIENT_MAX];
@@ -187,12 +239,34 @@ struct rwd_scan {
   int race_target;        /* where race frames go (scan.c) */
   int expect_loc;         /* a Go frame's function line was just seen */
   int hang_cur;           /* index of the current hung thread, -1 */
+  int go_frame;           /* a Go traceback's function line was just seen */
+  int after_colon;        /* the last line was a sub-header ending in ':' */
+  int check_wrap;         /* the last line was a CHECK whose expression wrapped */
+  int in_report;          /* a report headline has been seen */
+  unsigned long head_no;  /* line of the current report's headline */
+  int head_frames;        /* frames seen since it */
+  struct rwd_scan *sub;   /* the current report alone (NULL in a sub-scan) */
+  int is_sub;
 };
 
 void rwd_scan_init(struct rwd_scan *s, const char *source);
 void rwd_scan_line(struct rwd_scan *s, const struct rwd_line *ln);
+/* Closes the last report and the truncation check; frees the sub-scan.
+ * rwd_scan_source calls it; callers of rwd_scan_line must. */
+void rwd_scan_finish(struct rwd_scan *s);
 /* Reads a whole source into s. Returns 0, or -1 on a read error. */
 int rwd_scan_source(struct rwd_scan *s, struct rwd_source *src);
+
+/* What wrote the log (from the facts' producer counts). */
+enum rwd_logkind { RWD_LOG_UNKNOWN, RWD_LOG_GO, RWD_LOG_CXX, RWD_LOG_GDB };
+enum rwd_logkind rwd_logkind(const struct rwd_facts *f);
+const char *rwd_logkind_name(enum rwd_logkind k);
+/* A frame's function name if the line is a stack frame in any of the
+ * formats the scanner knows (TSan, gdb, lldb, eu-stack), else 0. */
+int rwd_frame_func(const char *line, char *fn, size_t cap);
+/* Whether a function belongs to the sanitizer runtime or the unwinding
+ * machinery rather than to the program (left out of signatures). */
+int rwd_internal_frame(const char *fn);
 
 /* ---- verdict --------------------------------------------------------- */
 
@@ -227,6 +301,9 @@ struct rwd_verdict_s {
   const struct rwd_quote *evidence[RWD_EVIDENCE_MAX];
   int nalso;
   const struct rwd_sig *also[16];
+  enum rwd_logkind kind;      /* what wrote the log */
+  const char *cause, *fix;    /* when the log narrows the sig's cause/fix */
+  char seed_note[RWD_TEXT_MAX]; /* why a seed was withheld, or what it rests on */
 };
 typedef struct rwd_verdict_s rwd_verdict;
 
@@ -251,6 +328,7 @@ struct rwd_flight {
   unsigned pid, threads, lost_threads, n, torn, dropped;
   int truncated;
   struct rwd_flight_event ev[RWD_FLIGHT_MAX];
+  unsigned long long file_bytes, expect_bytes;
 };
 /* Returns 0, or -1 with a message naming the file and what is wrong.
  * Rendering is for RWD_FMT_TEXT and RWD_FMT_JSON. */
@@ -259,6 +337,12 @@ void rwd_flight_render(FILE *out, enum rwd_format fmt, const struct rwd_flight *
                        const char *path);
 void rwd_render(FILE *out, enum rwd_format fmt, const struct rwd_facts *f,
                 const rwd_verdict *v);
+
+/* group.c: --group over files and directories. Returns the exit status:
+ * 0 logs bucketed, 1 none found, 2 a path could not be read. */
+int rwd_group(FILE *out, enum rwd_format fmt, char **paths, int npaths);
+/* render.c: a JSON string, valid whatever the bytes. */
+void rwd_json_string(FILE *out, const char *s);
 
 /* ---- small string helpers (util.c) ----------------------------------- */
 

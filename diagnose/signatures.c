@@ -103,7 +103,8 @@ static void x_fatal(const struct rwd_facts *f, rwd_verdict *v) {
 
 /* ---- TSan crash shapes --------------------------------------------------- */
 
-static int m_longjmp(const struct rwd_facts *f) { return f->nlongjmp > 0; }
+static int m_fiber(const struct rwd_facts *f);
+static int m_longjmp(const struct rwd_facts *f) { return f->nlongjmp > 0 && !m_fiber(f); }
 static void x_longjmp(const struct rwd_facts *f, rwd_verdict *v) {
   rwd_appendf(v->detail, sizeof v->detail, "\"can't find longjmp buf\" at line %lu", f->longjmp.no);
   involve(v, "the thread that longjmp'ed%s%s", f->check.tid[0] ? ": tid " : "", f->check.tid);
@@ -113,12 +114,68 @@ static void x_longjmp(const struct rwd_facts *f, rwd_verdict *v) {
 
 static int check_is_mapping(const struct rwd_check *c) {
   return strstr(c->expr, "IsAppMem") || strstr(c->expr, "IsShadowMem") ||
-         strstr(c->expr, "IsMetaMem") || strstr(c->file, "tsan_platform");
+         strstr(c->expr, "IsMetaMem") || strstr(c->file, "tsan_platform.h");
 }
 static int m_mapping(const struct rwd_facts *f) {
-  return f->nmapping > 0 || (f->ncheck && check_is_mapping(&f->check));
+  return f->nmapping > 0 || f->nlayout > 0 || (f->ncheck && check_is_mapping(&f->check));
 }
+/* The three causes of a layout TSan cannot shadow, each with its fix. */
+#define CAUSE_PIE                                                                       \
+  "Go-mode TSan shadows only [0x1000, 0xe000000000): the program was linked as PIE "     \
+  "(text and globals near 0x55.. or 0x7f..), or the managed heap was mapped above "      \
+  "0xe000000000 or into the shadow range"
+#define FIX_PIE                                                                         \
+  "Link with -no-pie (compile with -fno-pie), and map the managed heap at a fixed "      \
+  "address such as 0xc000000000, growing upward; call __tsan_map_shadow for data+bss "    \
+  "first, then for the heap."
+#define CAUSE_ASLR                                                                      \
+  "the kernel randomizes mmap with more bits than this runtime's shadow layout allows "  \
+  "(vm.mmap_rnd_bits=32, the default of many kernels since 6.5/6.6), so the binary or "  \
+  "a library lands where TSan expects nothing; runtimes before LLVM 18 do not re-exec "   \
+  "themselves without ASLR, and a sandbox can forbid the re-exec"
+#define FIX_ASLR                                                                        \
+  "Run 'sudo sysctl vm.mmap_rnd_bits=28' (on the host of a container), or start the "    \
+  "program under 'setarch $(uname -m) -R'; or use a newer runtime (LLVM 18+ re-execs "    \
+  "without ASLR by itself)."
+#define CAUSE_OLD                                                                       \
+  "the runtime's fixed layout does not fit this system at all: ASLR is already off, so " \
+  "the runtime predates the kernel's placement of PIE binaries (Linux 4.1 with GCC < 6, "  \
+  "GCC bug 67308), an arm64 kernel's VMA size the runtime was not built for "           \
+  "(unsupported VMA range), or an emulator (qemu-user, Rosetta, OrbStack) maps itself "  \
+  "where TSan keeps shadow (0x8000..)"
+#define FIX_OLD                                                                         \
+  "Use a runtime that knows this layout (a newer GCC or LLVM); with an old one, link "    \
+  "without -pie; under an emulator, run natively."
+
 static void x_mapping(const struct rwd_facts *f, rwd_verdict *v) {
+  enum rwd_logkind k = rwd_logkind(f);
+  int high = 0;
+  const char *m = strstr(f->mapping.text, "mapping 0x");
+  if (m) high = strncmp(m + 8, "0x8000", 6) == 0 && strlen(m + 8) > 14 && m[22] == '-';
+  if (f->nlayout && (strstr(f->layout.text, "even though ASLR is disabled") ||
+                     strstr(f->layout.text, "unsupported VMA range") ||
+                     strstr(f->mapping.text, "even though"))) {
+    v->cause = CAUSE_OLD, v->fix = FIX_OLD;
+  } else if (f->nlayout) {
+    v->cause = CAUSE_ASLR, v->fix = FIX_ASLR;
+  } else if (k == RWD_LOG_GO || (f->ncheck && check_is_mapping(&f->check)) ||
+             strstr(f->mapping.text, "at address") || strstr(f->mapping.text, "0x5555555")) {
+    /* 0x555555554000 is where Linux puts a PIE binary with ASLR off:
+     * fine for the C/C++ runtime, outside Go mode's range. */
+    v->cause = CAUSE_PIE, v->fix = FIX_PIE;
+  } else if (high) {
+    v->cause = CAUSE_OLD, v->fix = FIX_OLD;
+  } else if (k == RWD_LOG_CXX || rwd_starts(f->mapping.text, "FATAL: ThreadSanitizer")) {
+    v->cause = CAUSE_ASLR, v->fix = FIX_ASLR;
+  } else {
+    v->cause = CAUSE_PIE, v->fix = FIX_PIE;
+  }
+  if (f->nlayout) {
+    rwd_appendf(v->detail, sizeof v->detail, "%.200s", f->layout.text);
+    cite(v, &f->layout);
+    if (f->nmapping) cite(v, &f->mapping);
+    return;
+  }
   if (f->nmapping) {
     rwd_appendf(v->detail, sizeof v->detail, "%.200s", f->mapping.text);
     involve(v, "the process's address space: %s", f->mapping.text);
@@ -132,7 +189,11 @@ static void x_mapping(const struct rwd_facts *f, rwd_verdict *v) {
 
 static int m_dd(const struct rwd_facts *f) { return f->ndd > 0; }
 static void x_dd(const struct rwd_facts *f, rwd_verdict *v) {
-  explain_check(&f->dd, "deadlock detector", v);
+  if (strstr(f->dd.expr, "n_all_locks_") || strstr(f->dd.expr, "all_locks_with_contexts_")) {
+    explain_check(&f->dd, "lock limit: one thread held 64 locks at once;", v);
+  } else {
+    explain_check(&f->dd, "deadlock detector", v);
+  }
 }
 
 static int check_is_proc(const struct rwd_check *c) {
@@ -145,7 +206,11 @@ static int check_is_proc(const struct rwd_check *c) {
   return 0;
 }
 static int m_proc(const struct rwd_facts *f) {
-  return f->ncheck && check_is_proc(&f->check) && !strstr(f->check.file, "deadlock_detector");
+  /* The C/C++ runtime gives every thread its own Processor; only fibers
+   * move one (tsan-fiber-misuse). */
+  return f->ncheck && check_is_proc(&f->check) && !strstr(f->check.file, "deadlock_detector") &&
+         rwd_logkind(f) != RWD_LOG_CXX && !(strstr(f->check.expr, "thr->slot") &&
+                                            !strstr(f->check.expr, "slot_locked"));
 }
 static void x_proc(const struct rwd_facts *f, rwd_verdict *v) {
   const struct rwd_check *c = &f->check;
@@ -176,11 +241,163 @@ static void x_ignores(const struct rwd_facts *f, rwd_verdict *v) {
 /* Only CHECKs no entry above explains, so "also seen" does not repeat one. */
 static int m_check(const struct rwd_facts *f) {
   return f->ncheck > 0 && !check_is_proc(&f->check) && !check_is_mapping(&f->check) &&
-         !strstr(f->check.file, "deadlock_detector") && !f->nlongjmp;
+         !strstr(f->check.file, "deadlock_detector") && !f->nlongjmp && !f->nunreach &&
+         !(strstr(f->check.expr, "thr->slot") && !strstr(f->check.expr, "slot_locked")) &&
+         !f->nlayout && !strstr(f->check.expr, "kMaxTid");
 }
 static void x_check(const struct rwd_facts *f, rwd_verdict *v) {
   explain_check(&f->check, "internal", v);
   if (f->ncheck > 1) involve(v, "%d CHECK failures in the log (the first is shown)", f->ncheck);
+}
+
+
+/* ---- families the C/C++ runtime adds --------------------------------------- */
+
+static int is_kind(const struct rwd_facts *f, enum rwd_logkind k) { return rwd_logkind(f) == k; }
+
+/* "thr->slot" alone (not slot_locked): a thread without its slot. */
+static int check_is_slot(const struct rwd_check *c) {
+  return strstr(c->expr, "thr->slot") && !strstr(c->expr, "slot_locked");
+}
+
+/* TSan's signal delivery against its slot: a signal handled while the
+ * thread holds or waits for its slot. Go mode has no signal interceptor,
+ * so a bare "thr->slot" CHECK there is the processor's business. */
+static int m_signal_slot(const struct rwd_facts *f) {
+  if (f->ncheck && check_is_slot(&f->check) && (!is_kind(f, RWD_LOG_GO) || f->nsig_handler))
+    return 1;
+  return f->nsig_handler && f->nslot_wait;
+}
+static void x_signal_slot(const struct rwd_facts *f, rwd_verdict *v) {
+  if (f->ncheck && check_is_slot(&f->check)) {
+    explain_check(&f->check, "thread slot", v);
+  } else {
+    rwd_appendf(v->detail, sizeof v->detail,
+                "a thread waits for its slot (SlotLock) inside a signal handler");
+    cite(v, &f->slot_wait);
+  }
+  cite(v, &f->sig_handler);
+  if (f->nsig_handler)
+    involve(v, "TSan's signal wrapper CallUserSignalHandler ran on this thread (line %lu)",
+            f->sig_handler.no);
+  if (f->nslot_wait)
+    involve(v, "a thread blocked in %s (line %lu): the slot it waits for is held by "
+               "the code the signal interrupted",
+            strstr(f->slot_wait.text, "SlotAttachAndLock") ? "SlotAttachAndLock" : "SlotLock",
+            f->slot_wait.no);
+}
+
+static int m_fiber(const struct rwd_facts *f) {
+  int go = is_kind(f, RWD_LOG_GO), cxx = is_kind(f, RWD_LOG_CXX);
+  int crash = f->ncheck || f->nsegv;
+  if (f->ncheck && check_is_proc(&f->check) && !check_is_slot(&f->check) && cxx) return 1;
+  if (f->nlongjmp && !go && f->nfiber) return 1;
+  if (f->nfiber_destroy && crash) return 1;
+  if (f->npthread_exit && f->nfiber && crash) return 1;
+  if (go) return 0;
+  if (f->nvarsize && crash) return 1;
+  if (f->nonfinished && crash) return 1;
+  /* A fault in func_entry is the shadow stack; on a fiber it is the
+   * fiber switch that unbalanced it. */
+  return f->nsegv && f->nfunc_entry && f->nfiber;
+}
+static void x_fiber(const struct rwd_facts *f, rwd_verdict *v) {
+  const char *what;
+  if (f->ncheck && check_is_proc(&f->check) && strstr(f->check.expr, "proc1")) {
+    what = "switch to a fiber that is running on another thread (proc1 == nullptr)";
+    explain_check(&f->check, "fiber switch", v);
+    v->detail[0] = '\0';
+  } else if (f->ncheck && check_is_proc(&f->check)) {
+    what = "a fiber's processor used by two threads";
+    explain_check(&f->check, "fiber processor", v);
+    v->detail[0] = '\0';
+  } else if (f->nlongjmp) {
+    what = "longjmp onto another fiber's stack (can't find longjmp buf)";
+    cite(v, &f->longjmp);
+  } else if (f->npthread_exit && f->nfiber) {
+    what = "pthread_exit called on a fiber";
+  } else if (f->nfiber_destroy && f->nonfinished) {
+    what = "destroyed a fiber that never ran (ThreadContext::OnFinished)";
+    cite(v, &f->onfinished);
+  } else if (f->nfiber_destroy) {
+    what = "destroyed the current fiber or the thread's own fiber";
+  } else if (f->nvarsize) {
+    what = "shadow-stack underflow (VarSizeStackTrace::Init with a negative size)";
+    cite(v, &f->varsize);
+  } else if (f->nonfinished) {
+    what = "destroyed a fiber that never ran (ThreadContext::OnFinished)";
+    cite(v, &f->onfinished);
+  } else {
+    what = "shadow-stack underflow (SEGV in __tsan_func_entry)";
+    cite(v, &f->func_entry);
+  }
+  rwd_appendf(v->detail, sizeof v->detail, "%s", what);
+  if (f->nfiber) {
+    involve(v, "fiber code on the stack: %s", rwd_skip_ws(f->fiber.text));
+    cite(v, &f->fiber);
+  }
+  if (f->ncheck) cite(v, &f->check.q);
+  cite(v, &f->segv);
+  cite(v, &f->segfault);
+}
+
+static int m_ideadlock(const struct rwd_facts *f) { return f->nideadlock > 0; }
+static void x_ideadlock(const struct rwd_facts *f, rwd_verdict *v) {
+  rwd_appendf(v->detail, sizeof v->detail, "%.200s", rwd_skip_ws(f->ideadlock.text));
+  cite(v, &f->ideadlock);
+  if (f->nsig_handler) cite(v, &f->sig_handler);
+}
+
+/* Older runtimes hit the thread table's end as a CHECK on kMaxTid. */
+static int check_is_limit(const struct rwd_facts *f) {
+  return f->ncheck && strstr(f->check.expr, "kMaxTid");
+}
+static int m_limit(const struct rwd_facts *f) { return f->nlimit > 0 || check_is_limit(f); }
+static void x_limit(const struct rwd_facts *f, rwd_verdict *v) {
+  if (f->nlimit) {
+    rwd_appendf(v->detail, sizeof v->detail, "%.200s", rwd_skip_ws(f->limit.text));
+    cite(v, &f->limit);
+  } else {
+    explain_check(&f->check, "thread id past kMaxTid:", v);
+  }
+}
+
+static int m_unreachable(const struct rwd_facts *f) { return f->nunreach > 0; }
+static void x_unreachable(const struct rwd_facts *f, rwd_verdict *v) {
+  rwd_appendf(v->detail, sizeof v->detail, "%.200s", rwd_skip_ws(f->unreach.text));
+  cite(v, &f->unreach);
+}
+
+static int m_oom(const struct rwd_facts *f) { return f->noom > 0; }
+static void x_oom(const struct rwd_facts *f, rwd_verdict *v) {
+  rwd_appendf(v->detail, sizeof v->detail, "%.200s", rwd_skip_ws(f->oom.text));
+  cite(v, &f->oom);
+}
+
+static int m_unsafe(const struct rwd_facts *f) { return f->nunsafe > 0; }
+static void x_unsafe(const struct rwd_facts *f, rwd_verdict *v) {
+  rwd_appendf(v->detail, sizeof v->detail, "signal-unsafe call");
+  if (f->nframes) rwd_appendf(v->detail, sizeof v->detail, " %s()", f->frames[0]);
+  cite(v, &f->unsafe);
+  if (f->nsig_handler) cite(v, &f->sig_handler);
+}
+
+static int m_report(const struct rwd_facts *f) { return f->nwarn > 0; }
+static void x_report(const struct rwd_facts *f, rwd_verdict *v) {
+  rwd_appendf(v->detail, sizeof v->detail, "%s", f->warn_kind);
+  if (f->nframes) rwd_appendf(v->detail, sizeof v->detail, " in %s", f->frames[0]);
+  cite(v, &f->warn);
+}
+
+static int m_callback(const struct rwd_facts *f) {
+  return f->ncallback_thunk > 0 && (f->nsegv > 0 || f->ncheck > 0);
+}
+static void x_callback(const struct rwd_facts *f, rwd_verdict *v) {
+  rwd_appendf(v->detail, sizeof v->detail, "SIGSEGV in racecallbackthunk (GetProc with no P)");
+  involve(v, "the M that asked TSan's callback for its Processor while holding no P");
+  cite(v, &f->callback_thunk);
+  cite(v, &f->segfault);
+  cite(v, &f->segv);
 }
 
 /* ---- hangs ----------------------------------------------------------------- */
@@ -206,11 +423,16 @@ static int exit_pair(const struct rwd_facts *f, int *ex, int *wt) {
   return 0;
 }
 
+/* A debugger's dump is a hang only when nothing in the log says the
+ * process died (a signal, a CHECK): then it is the crash's backtrace. */
+static int real_hang(const struct rwd_facts *f) {
+  return f->nhang > 0 && !(f->hang.implicit && (f->nsegv || f->ncheck || f->nraces));
+}
 static int m_hang_exit(const struct rwd_facts *f) {
   int a, b;
-  return f->nhang > 0 && exit_pair(f, &a, &b);
+  return real_hang(f) && exit_pair(f, &a, &b);
 }
-static int m_hang(const struct rwd_facts *f) { return f->nhang > 0 && !m_hang_exit(f); }
+static int m_hang(const struct rwd_facts *f) { return real_hang(f) && !m_hang_exit(f); }
 
 static void involve_threads(const struct rwd_facts *f, rwd_verdict *v) {
   const struct rwd_hang *h = &f->hang;
@@ -256,6 +478,8 @@ static void x_segv(const struct rwd_facts *f, rwd_verdict *v) {
     rwd_appendf(v->detail, sizeof v->detail, "SEGV in TSan's processor/allocator code");
   else if (f->ntsan_frames)
     rwd_appendf(v->detail, sizeof v->detail, "SEGV with TSan runtime frames");
+  else if (f->nframes)
+    rwd_appendf(v->detail, sizeof v->detail, "SEGV under %s", f->frames[0]);
   else
     rwd_appendf(v->detail, sizeof v->detail, "SEGV, no stack in the log");
   cite(v, &f->deadly);
@@ -267,6 +491,8 @@ static void x_segv(const struct rwd_facts *f, rwd_verdict *v) {
   if (f->ntsan_frames)
     involve(v, "%d frame(s) inside the TSan runtime, the first: %s", f->ntsan_frames,
             rwd_skip_ws(f->tsan_frame.text));
+  else if (f->nframes)
+    involve(v, "the first frame outside TSan: %s", f->frames[0]);
   else
     involve(v, "no stack: the Go-mode runtime installs no SEGV handler, so the kernel's "
                "signal is all there is; rerun with TSAN=debug to turn it into a CHECK");
@@ -361,6 +587,37 @@ static const struct rwd_sig table[] = {
      "see the FATAL message and its detail lines",
      FATAL_FIX, m_fatal_other, x_fatal},
 
+    {"tsan-fiber-misuse", "fiber API misuse under TSan", -1,
+     "a fiber runs on one thread at a time, is switched to only by __tsan_switch_to_fiber "
+     "from the thread that will run it, is destroyed only when it is neither current nor "
+     "the thread's own fiber, and keeps its shadow stack balanced (every func_entry has "
+     "its func_exit on the same fiber)",
+     "switching to a fiber that is still running on another thread (proc1 == nullptr), "
+     "destroying the current fiber or the thread's own fiber, pthread_exit on a fiber, "
+     "a longjmp onto another fiber's stack (can't find longjmp buf), an instrumented "
+     "function that calls __tsan_switch_to_fiber (its func_exit pops the new fiber's "
+     "empty shadow stack: a SEGV in __tsan_func_entry or VarSizeStackTrace::Init with a "
+     "negative size, Tencent/flare#197), or destroying a fiber that never ran "
+     "(ThreadContext::OnFinished, ClickHouse#49673/#52185, fixed in LLVM by "
+     "llvm/llvm-project#171766)",
+     "Switch only to fibers that are parked; call __tsan_switch_to_fiber from a "
+     "non-instrumented (no_sanitize(\"thread\")) function right before the stack switch; "
+     "destroy a fiber after switching away from it, never the current one; switch a "
+     "never-run fiber in once before destroying it; switch stacks with swapcontext or "
+     "the fiber API, not longjmp; exit threads, not fibers.",
+     m_fiber, x_fiber},
+    {"tsan-signal-slot", "a signal handled while the thread held or waited for its TSan slot", -1,
+     "TSan delivers a signal to the program's handler only when the thread can take its "
+     "slot; a thread never waits for a slot it or the interrupted code already holds",
+     "a signal arrived while the thread was inside TSan holding or acquiring its slot "
+     "(freeing memory, finishing a thread or fiber): the handler's own TSan call then "
+     "waits for the slot forever (threads stuck in SlotLock/FutexWait under "
+     "CallUserSignalHandler) or finds none (CHECK thr->slot != 0); a TSan bug of LLVM 14-16 "
+     "(google/sanitizers#1540, #1541)",
+     "Use a runtime with the fix (LLVM 17+); until then block asynchronous signals around "
+     "thread and fiber teardown, or keep signal handlers free of TSan-visible work "
+     "(atomics, malloc, locks).",
+     m_signal_slot, x_signal_slot},
     {"tsan-longjmp-buf", "longjmp to a frame TSan never saw (can't find longjmp buf)", 3,
      "every longjmp/unwind target must be a setjmp TSan recorded on the same thread, and "
      "per-thread state must be restored to that frame",
@@ -371,7 +628,7 @@ static const struct rwd_sig table[] = {
      "frame and restores the M's state; never longjmp across a foreign-call bracket. See "
      "seed 003.",
      m_longjmp, x_longjmp},
-    {"tsan-bad-mapping", "memory outside Go-mode TSan's application range", -1,
+    {"tsan-bad-mapping", "memory layout TSan cannot shadow", -1,
      "all application memory (binary, data, bss, managed heap) lies in "
      "[0x1000, 0xe000000000), where Go-mode TSan has shadow",
      "the program was linked as PIE (text and globals near 0x55.. or 0x7f..), or the "
@@ -383,11 +640,12 @@ static const struct rwd_sig table[] = {
     {"tsan-dd-check", "deadlock detector internal CHECK failed", -1,
      "the deadlock detector's per-thread lock state (epoch, held locks) matches its "
      "global graph",
-     "mutex annotations arrived for a task on a different thread state than the one that "
-     "locked (a task moved between Ms without its annotations), more than the detector's "
-     "limit of locks were held at once, or lock/unlock annotations were unbalanced",
-     "Balance __tsan_mutex_* annotations per task and keep them on the task's own "
-     "ThreadState; if the runtime cannot, run with detect_deadlocks=0.",
+     "one thread held more locks at once than the detector's fixed table (64: "
+     "n_all_locks_ < 64), mutex annotations arrived on a different thread state than the "
+     "one that locked (a task moved between threads), or lock/unlock annotations were "
+     "unbalanced (a Java-style or recursive unlock the detector did not see locked)",
+     "Hold fewer locks at once (lock in batches), balance lock/unlock annotations per "
+     "thread, or run with TSAN_OPTIONS=detect_deadlocks=0 (races are still found).",
      m_dd, x_dd},
     {"tsan-proc-misuse", "two threads used one TSan Processor", 1,
      "a P's TSan Processor is used by at most one OS thread at a time: the GetProc "
@@ -415,6 +673,42 @@ static const struct rwd_sig table[] = {
      "End ignores in the unwind path too: register the ignore in the M's unwind record "
      "(racewire restores it on rw_unwind_to). See seed 003.",
      m_ignores, x_ignores},
+    {"tsan-unreachable", "TSan reached code it holds unreachable", -1,
+     "TSan's internal state machine never takes an impossible branch",
+     "\"unreachable called\": atexit() reached TSan's interceptor, whose real function is "
+     "a stub that must never run (a module called atexit through the dynamic symbol: a "
+     "shared library built against an old glibc, or code run before TSan initialised); "
+     "an UNREACHABLE CHECK: TSan state corrupted by API misuse (a fiber or thread state "
+     "used after it ended, unbalanced annotations)",
+     "For atexit: register exit handlers with __cxa_atexit or a C++ static, rebuild the "
+     "module against the current glibc, and load the TSan runtime first. For a CHECK: "
+     "look the file and message up in compiler-rt and check fiber and annotation pairing.",
+     m_unreachable, x_unreachable},
+    {"tsan-internal-deadlock", "TSan re-entered itself while holding an internal mutex", -1,
+     "TSan takes its internal mutexes in one fixed order and never re-enters itself while "
+     "holding one (the debug runtime checks this order)",
+     "code that calls into TSan ran while TSan was inside a locked section on the same "
+     "thread: a signal handler doing TSan-visible work, a GetProc or symbolizer callback "
+     "that annotates, or a fiber switch or finalizer inside an interceptor",
+     "Keep signal handlers and TSan callbacks free of annotations, malloc and locks; in "
+     "a runtime, answer GetProc from plain per-thread state (racewire does) and never "
+     "annotate from inside a TSan callback.",
+     m_ideadlock, x_ideadlock},
+    {"tsan-thread-limit", "more live threads (goroutines) than TSan can track", -1,
+     "at most 8128 threads or goroutines are alive at once under TSan (its thread "
+     "table's size)",
+     "the program keeps too many goroutines or threads alive at once (a leak, an "
+     "unbounded worker pool, a test spawning one per item)",
+     "Bound the concurrency (a worker pool, a semaphore), fix the goroutine leak, or run "
+     "the test with fewer items under -race.",
+     m_limit, x_limit},
+    {"tsan-oom", "TSan ran out of memory", -1,
+     "TSan's shadow, stack depot and allocator fit in the address space and memory limits",
+     "the process (with TSan's 5-8x memory overhead) hit RAM, ulimit -v or a container "
+     "limit, or keeps too much history",
+     "Give the process more memory or lift ulimit -v; lower TSan's history "
+     "(TSAN_OPTIONS=history_size=0) or run fewer threads.",
+     m_oom, x_oom},
     {"tsan-check", "TSan internal CHECK failed", -1,
      "TSan's internal consistency, which its C ABI does not defend against misuse",
      "most often a runtime contract broken earlier: a Processor shared by two threads, a "
@@ -423,6 +717,15 @@ static const struct rwd_sig table[] = {
      "look at the CHECK's file and expression in compiler-rt's source.",
      m_check, x_check},
 
+    {"go-racecallback-no-p", "SIGSEGV in racecallbackthunk: TSan asked for a Processor on an M with no P", 1,
+     "TSan's GetProc callback (racecallbackthunk -> racecallback) answers from the calling "
+     "M's P; every race annotation comes from an M that holds a P",
+     "Go runtime code made a race call (raceacquire, racemalloc, racefree) on a thread "
+     "with no P: a signal handler, an exiting or spinning M, a cgo callback before it "
+     "got its P, so getg().m.p was nil when TSan asked for the Processor",
+     "Annotate only where the M holds a P (or pass the P's racectx explicitly); racewire's "
+     "guard names such a call (rw-fatal-no-proc). See seed 001 (Go issue 27660).",
+     m_callback, x_callback},
     {"hang-exit-suspend", "hang at exit: finalizer vs a suspended thread", 0,
      "a thread in external code (like __tsan_fini) is never suspended, and a thread being "
      "suspended cannot enter external code until the suspender is done",
@@ -448,6 +751,20 @@ static const struct rwd_sig table[] = {
      "Rerun with TSAN=debug to get the CHECK that names the broken invariant; make "
      "GetProc answer from the calling M's wiring (racewire does). See seed 001.",
      m_segv, x_segv},
+    {"tsan-signal-unsafe", "signal-unsafe call inside a signal handler", -1,
+     "a signal handler calls only async-signal-safe functions",
+     "the handler (or code it calls: exit handlers, logging, a C++ destructor) called "
+     "malloc, free, locks or stdio, which can deadlock or corrupt the interrupted code",
+     "Do only async-signal-safe work in the handler (set a flag, write to a pipe) and do "
+     "the rest outside it; _exit instead of exit.",
+     m_unsafe, x_unsafe},
+    {"tsan-report", "TSan reported a bug other than a data race", -1,
+     "the program's use of memory, mutexes and threads follows their contracts",
+     "see the report's kind: heap-use-after-free, lock-order-inversion (potential "
+     "deadlock), thread leak, destroy of a locked mutex, unlock of an unlocked mutex",
+     "Fix the program at the first frames of the report; a lock-order inversion needs one "
+     "global lock order.",
+     m_report, x_report},
     {"data-race", "data race reported by TSan", -1,
      "accesses to shared memory from different tasks are ordered by happens-before",
      "two tasks accessed the same memory without synchronization, or the runtime missed "
@@ -461,6 +778,7 @@ static const struct rwd_sig table[] = {
 void rwd_classify(const struct rwd_facts *f, rwd_verdict *v) {
   memset(v, 0, sizeof *v);
   v->seed = -1;
+  v->kind = rwd_logkind(f);
   for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
     const struct rwd_sig *s = &table[i];
     if (!s->match(f)) continue;
@@ -473,13 +791,40 @@ void rwd_classify(const struct rwd_facts *f, rwd_verdict *v) {
       v->also[v->nalso++] = s;
     }
   }
-  if (v->sig && strcmp(v->sig->id, "tsan-segv") == 0) {
-    /* A SEGV names no invariant: seed 001 is the likely one (a shared or NULL
-     * Processor under the release runtime), sure only when the frames show
-     * the Processor or its allocator caches. */
-    v->seed_certain = f->nproc_frames > 0;
+  const char *id = v->sig ? v->sig->id : "";
+  if (strcmp(id, "tsan-segv") == 0) {
+    /* A SEGV names no invariant. Seed 001 (a shared or NULL Processor
+     * under the release runtime) is shown by Processor or allocator
+     * frames; in racewire's own runs it is the known cause; a fault in
+     * __tsan_func_enter is the shadow stack, not the Processor. */
+    if (f->nproc_frames) {
+      v->seed_certain = 1;
+    } else if (f->nrw && !f->nfunc_entry) {
+      v->seed_certain = 0;
+    } else {
+      v->seed = -1;
+      snprintf(v->seed_note, sizeof v->seed_note,
+               f->nfunc_entry ? "no seed: the fault is in the shadow stack (func_enter), "
+                                "not in the Processor"
+                              : "no seed: seed 001 (a shared Processor) is one cause of such a "
+                                "SEGV, but nothing in the log shows the Processor");
+    }
+    if (v->kind != RWD_LOG_GO)
+      v->cause = "a wild pointer in the program under instrumentation, memory TSan cannot "
+                 "shadow, or TSan's own state corrupted by misuse of its APIs (fibers, "
+                 "ignores, annotations)";
   }
-  if (v->sig && strcmp(v->sig->id, "rw-fatal") == 0) {
+  if (strcmp(id, "go-racecallback-no-p") == 0) v->seed_certain = 0;
+  if (strcmp(id, "tsan-ignores-at-exit") == 0 && v->kind != RWD_LOG_GO)
+    v->cause = "an ignore begun on this thread (AnnotateIgnoreReadsBegin, "
+               "__tsan_ignore_thread_begin, an interceptor's scoped ignore, OpenMP's Archer "
+               "around reductions) was still on when the thread exited";
+  if (strcmp(id, "tsan-longjmp-buf") == 0 && v->kind != RWD_LOG_GO)
+    v->cause = "a longjmp whose jmp_buf TSan did not record on this thread: a jump onto "
+               "another stack (a coroutine or fiber switch done with longjmp), a jmp_buf "
+               "from another thread, or a C library whose pointer mangling the runtime does "
+               "not decode (glibc 2.44 with an older LLVM, llvm/llvm-project#216558)";
+  if (strcmp(id, "rw-fatal") == 0) {
     for (int sd = 0; sd < RWD_SEEDS; sd++)
       if (f->seeds & (1u << sd)) {
         v->seed = sd;
@@ -487,6 +832,40 @@ void rwd_classify(const struct rwd_facts *f, rwd_verdict *v) {
         break;
       }
   }
+  /* The seeds are bugs of Go's runtime driving Go-mode TSan: a C/C++
+   * log cannot show one, and a log that does not say who wrote it can
+   * only suggest one. */
+  if (v->seed >= 0) {
+    const char *q = f->go_q.no ? f->go_q.text : f->rw_q.text;
+    unsigned long qn = f->go_q.no ? f->go_q.no : f->rw_q.no;
+    if (v->kind == RWD_LOG_CXX) {
+      snprintf(v->seed_note, sizeof v->seed_note,
+               "no seed: seed %s is a bug of Go's runtime and this log is from the C/C++ "
+               "runtime (line %lu: %.80s)",
+               rwd_seeds[v->seed].name, f->cxx_q.no, f->cxx_q.text);
+      v->seed = -1;
+    } else if (v->kind != RWD_LOG_GO && strcmp(id, "tsan-proc-misuse") != 0) {
+      /* Only a Processor CHECK is Go-mode's own shape; ignores left on,
+       * a lost longjmp buf or a SEGV are common in C/C++ programs. */
+      snprintf(v->seed_note, sizeof v->seed_note,
+               "no seed: seed %s would need a Go-mode log, and nothing in this one says "
+               "which runtime wrote it",
+               rwd_seeds[v->seed].name);
+      v->seed = -1;
+    } else if (v->kind != RWD_LOG_GO) {
+      v->seed_certain = 0;
+      snprintf(v->seed_note, sizeof v->seed_note,
+               "a guess: nothing in the log says whether Go-mode TSan wrote it");
+    } else {
+      snprintf(v->seed_note, sizeof v->seed_note, "%s: Go-mode log (line %lu: %.80s)",
+               v->seed_certain ? "evidence" : "a guess", qn, q);
+    }
+  }
+  if (v->sig && v->seed < 0 && !v->seed_note[0] && v->kind == RWD_LOG_CXX)
+    snprintf(v->seed_note, sizeof v->seed_note,
+             "no seed: the seeds are bugs of Go's runtime, and this log is from the C/C++ "
+             "runtime (line %lu: %.80s)",
+             f->cxx_q.no, f->cxx_q.text);
   if (!v->sig) cite_salient(f, v, RWD_EVIDENCE_MAX);
   else cite_salient(f, v, 4);
 }

@@ -139,6 +139,15 @@ typedef struct rw_options {
 	 * flight_events is the ring size per thread. */
 	char flight[256];
 	int flight_events;       /* 16 to 1048576, default 256 */
+	/* Make shadow resident when it is registered: 0 never, 1 (default)
+	 * the shadow of data and bss (a few pages), 2 that of every heap
+	 * range as well (twice the registered size in resident memory).
+	 * Without it, two tasks that first touch one shadow page at once can
+	 * both miss their race (TSan's check-then-store is not atomic, and
+	 * the page fault widens it). Heap blocks annotated with rw_malloc
+	 * have their shadow written, so faulted in, when they are allocated:
+	 * 2 is for heap memory used without rw_malloc. */
+	int prefault_shadow;
 	rw_symbolize_fn symbolizer; /* optional managed-PC hook; API only */
 	void *symbolizer_arg;
 } rw_options_t;

@@ -1,5 +1,5 @@
 /*
- * shim/fini.c - the finalizer guard (guarantee 6; seed 000).
+ * shim/fini.c - the finalizer guard (guarantee 7; seed 000).
  *
  * __tsan_fini runs exit-time code and exits the process. Two things must
  * not happen meanwhile: the runtime's suspender stopping this thread

@@ -59,7 +59,7 @@ void *rw__no_proc(void)
 	          (const char *)NULL);
 }
 
-static const struct rw__be_hooks hooks = {
+static struct rw__be_hooks hooks = {
 	.no_proc = rw__no_proc,
 	.symbolize_code = rw__symbolize_code,
 	.symbolize_data = rw__symbolize_data,
@@ -162,6 +162,7 @@ int rw__init(const char *backend, const rw_options_t *opts, rw_task_t **main_tas
 	/* From here on TSan is up and nothing can be undone: TSan has no
 	 * way back from __tsan_init. */
 	char msg[200] = "";
+	hooks.prefault_shadow = o.prefault_shadow;
 	rc = rw__be_init(&hooks, &rw__g.init_thr, &p0->tsan_proc, msg, sizeof msg);
 	if (rc < 0)
 		return init_failed(rw__fail(rc, "rw_init: backend %s: %s", rw__be_name, msg), p0,

@@ -11,6 +11,12 @@
 #include "tsan_go.h"
 
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
 
 const char rw__be_name[] = "go";
 
@@ -26,9 +32,37 @@ int rw__be_init(const struct rw__be_hooks *hooks, void **init_thr, void **init_p
 	return 0;
 }
 
+/* Go mode's shadow on linux/amd64 (tsan_platform.h, MappingGo48): two
+ * bytes of shadow per byte of application memory, at +0x200000000000, in
+ * the 64 KiB steps MapShadow maps it in. */
+#define GO_SHADOW(x) ((((uintptr_t)(x)) & ~(uintptr_t)7) * 2 + 0x200000000000ull)
+#define GO_SHADOW_STEP ((uintptr_t)64 << 10)
+
+static void prefault(uintptr_t addr, uintptr_t size)
+{
+	uintptr_t b = GO_SHADOW(addr) & ~(GO_SHADOW_STEP - 1);
+	uintptr_t e = (GO_SHADOW(addr + size) + GO_SHADOW_STEP - 1) & ~(GO_SHADOW_STEP - 1);
+	if (madvise((void *)b, e - b, MADV_POPULATE_WRITE) == 0)
+		return;
+	/* Before Linux 5.14: write-fault each page by hand, with an atomic
+	 * or of zero, which changes no cell: part of the range may be shadow
+	 * an earlier registration mapped, in use by TSan now. */
+	long page = sysconf(_SC_PAGESIZE);
+	for (uintptr_t p = b; p < e; p += (uintptr_t)page)
+		__atomic_fetch_or((uint64_t *)p, 0, __ATOMIC_RELAXED);
+}
+
+/* The first range mapped is data+bss (TSan's MapShadow treats its first
+ * call the same way); the rest are heap. Called under the guard layer's
+ * heap lock, or by rw_init before anything else runs. */
 void rw__be_map_shadow(uintptr_t addr, uintptr_t size)
 {
+	static int data_mapped;
 	__tsan_map_shadow((void *)addr, size);
+	int level = rw__go_hooks.prefault_shadow;
+	if (level >= 2 || (level == 1 && !data_mapped))
+		prefault(addr, size);
+	data_mapped = 1;
 }
 
 void rw__be_proc_create(void **proc)

@@ -38,9 +38,11 @@
  * SEED000_PREEMPT_US, the model's time slice (md_config.preempt_us; default
  * 200 here, the model's own default is 10000: the monitor then reaches the
  * finalizing thread only every 10 ms, 3 times during the 30 ms of exit-time
- * code); SEED000_ROUNDS, the exit-time lock sections (default 30, each
+ * code); SEED000_ROUNDS, the exit-time lock sections (default 300, each
  * EXIT_HOLD_US = 500 us held and 500 us apart, as the library-level
- * reproducer tests/progs/fini_suspend.c). MD_PROCS (default 2 here) is the
+ * reproducer tests/progs/fini_suspend.c, which has 30: ten times as many
+ * suspension attempts at the finalizing thread per run, the windows this
+ * program counts, for about 0.3 s more per run). MD_PROCS (default 2 here) is the
  * runtime's own. TSan's own atexit_sleep_ms (its Finalize sleeps that long
  * while other threads run; 1000 by default, as in Go) is set to 0 here, in
  * front of GORACE (by re-executing itself once: TSan reads the environment
@@ -70,7 +72,7 @@
 #define STOPPED_HOLD_US 20  /* the monitor holds the lock this long per suspension */
 
 static pthread_mutex_t runtime_lock = PTHREAD_MUTEX_INITIALIZER;
-static int spinners = 3, main_ms = 30, rounds = 30;
+static int spinners = 3, main_ms = 30, rounds = 300;
 static _Atomic unsigned fini_m = ~0u; /* the finalizing thread's M number */
 static _Atomic unsigned long suspensions, fini_suspensions;
 
@@ -123,6 +125,13 @@ static void exit_time_code(void)
 			       (unsigned long long)st.suspend_skipped);
 			fflush(stdout);
 		}
+		/* Windows: the finalization itself, and every suspension the
+		 * monitor aimed at the finalizing thread (made unguarded,
+		 * refused with RW_EBUSY guarded), reported each round so a
+		 * run that hangs still says how far it got. */
+		md_stats_t now_st;
+		md_get_stats(&now_st);
+		repro_windows(1 + atomic_load(&fini_suspensions) + now_st.suspend_skipped);
 		hold_us(EXIT_HOLD_US);
 		pthread_mutex_unlock(&runtime_lock);
 		hold_us(EXIT_GAP_US);

@@ -43,6 +43,8 @@
  */
 #include <model.h>
 
+#include "repro.h"
+
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,8 +132,15 @@ static void main_task(void *arg)
 		started++;
 		md_sleep_us(1000);
 	}
-	while (now() < deadline)
+	/* Windows: processors retaken from a task in C, each one a foreign
+	 * call that returns (acquire, frees) with its processor gone.  Reported
+	 * as it goes, so a run that crashes still says how far it got. */
+	md_stats_t progress;
+	while (now() < deadline) {
 		md_sleep_us(20000);
+		md_get_stats(&progress);
+		repro_windows(progress.retakes);
+	}
 	atomic_store(&stop, 1);
 	md_wg_wait(&wg);
 	long total = 0;
@@ -143,6 +152,7 @@ static void main_task(void *arg)
 	}
 	md_stats_t st;
 	md_get_stats(&st);
+	repro_windows(st.retakes);
 	if (total != atomic_load(&rounds)) {
 		fprintf(stderr, "model_seed001: FAIL: counters sum to %ld, %ld increments made\n", total,
 		        atomic_load(&rounds));

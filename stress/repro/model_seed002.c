@@ -36,6 +36,8 @@
  */
 #include <model.h>
 
+#include "repro.h"
+
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +94,7 @@ __attribute__((noinline)) static long c_call_go(void *arg)
 		md_callback(go_function, (void *)(c->base + k));
 		pid_t after = gettid();
 		if (after != before) {
+			repro_windows((unsigned long long)atomic_load(&callbacks));
 			fprintf(stderr, "model_seed002: FAIL: task %u's C frame called back into the "
 			        "runtime on thread %d and was returned to on thread %d: the callback's "
 			        "task moved during its cleanup (Go issue 47441: \"m changed unexpectedly "
@@ -126,6 +129,8 @@ static void main_task(void *arg)
 		md_go(caller, (void *)(uintptr_t)i);
 	md_wg_wait(&wg);
 	long cb = atomic_load(&callbacks), cl = atomic_load(&cleanups);
+	/* Windows: callbacks, each one a cleanup the task must not move in. */
+	repro_windows((unsigned long long)cb);
 	if (cb != cl) {
 		fprintf(stderr, "model_seed002: FAIL: %ld callbacks but %ld cleanups ran\n", cb, cl);
 		md_exit(1);

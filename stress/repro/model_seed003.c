@@ -39,6 +39,8 @@
  */
 #include <model.h>
 
+#include "repro.h"
+
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +121,7 @@ static void go_outer(void *arg)
 
 static _Noreturn void fail(const char *what, unsigned task, long round)
 {
+	repro_windows((unsigned long long)atomic_load(&panics));
 	fprintf(stderr, "model_seed003: FAIL: task %u, round %ld, on M%u: %s after a recovered panic "
 	        "(the unwind across C frames left per-thread state behind: seed 003)\n",
 	        task, round, md_thread_id(), what);
@@ -184,6 +187,9 @@ static void main_task(void *arg)
 	MD_READ(counter);
 	long n = *counter;
 	md_mutex_unlock(&mu);
+	/* Windows: panics recovered through C frames, each an unwind that
+	 * must leave no per-thread state behind. */
+	repro_windows((unsigned long long)atomic_load(&panics));
 	if (n != atomic_load(&panics)) {
 		fprintf(stderr, "model_seed003: FAIL: %ld panics, counter %ld\n", atomic_load(&panics), n);
 		md_exit(1);

@@ -158,6 +158,9 @@ static void main_task(void *arg)
 	unsigned long v = atomic_load(&violations);
 	md_stats_t st;
 	md_get_stats(&st);
+	/* Windows: attaches and detaches of C threads, each a moment a signal
+	 * may find the thread's runtime state half built or half torn down. */
+	repro_windows(2 * (unsigned long long)st.attaches);
 	printf("model_seed004: callbacks %lu signals %lu attached-signals %lu violations %lu "
 	       "(%.2f s, %llu attaches, MD_ATTACH_SPIN=%s)\n",
 	       atomic_load(&callbacks), atomic_load(&signals), atomic_load(&attached_signals), v,

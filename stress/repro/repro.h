@@ -28,4 +28,17 @@ static inline void repro_skip_exit_sleep(char **argv, const char *name)
 	perror(NULL);
 }
 
+/* The fixed line racewire-stress reads (see stress/runner/scan.h): the
+ * number of hazard windows this run has exercised so far, cumulative, so
+ * the last line printed before a crash still counts what came before it.
+ * One write(2), not stdio: a line sitting in a stdio buffer when TSan kills
+ * the process would be lost, and a half line would not parse. */
+static inline void repro_windows(unsigned long long n)
+{
+	char line[48];
+	int len = snprintf(line, sizeof line, "racewire-windows: %llu\n", n);
+	if (len > 0 && write(1, line, (size_t)len) < 0)
+		return; /* nowhere to report it; the run's status still counts */
+}
+
 #endif

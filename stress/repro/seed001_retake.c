@@ -27,6 +27,7 @@
  * 256: a long busy stretch on the processor for the stale thread to hit).
  */
 #include "../../tests/progs/prog.h"
+#include "repro.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -200,6 +201,9 @@ int main(void)
 		pthread_create(&t[i], NULL, worker, &workers[i]);
 	for (int i = 0; i <= WORKERS; i++)
 		pthread_join(t[i], NULL);
+	/* Windows: processors retaken from a worker in C. */
+	fflush(stdout);
+	repro_windows((unsigned long long)atomic_load(&retaken));
 	printf("seed001_retake: %.1f s without incident (%ld foreign calls, %ld processors "
 	       "retaken)\n", seconds, atomic_load(&calls), atomic_load(&retaken));
 	return 0;

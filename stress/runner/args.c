@@ -28,6 +28,8 @@ void rws_print_usage(FILE *stream)
 "  -t, --timeout SEC     a run taking longer is a hang (default 60; 0 = none)\n"
 "  -n, --count N         run sequence numbers 0..N-1 (of this shard), then stop\n"
 "  -b, --budget SEC      start no run after SEC seconds of wall time\n"
+"  -w, --windows N       start no run once the runs have reported N hazard\n"
+"                        windows (lines \"racewire-windows: N\")\n"
 "  -f, --failfast        stop at the first failure\n"
 "  -s, --seed S          base seed (default: from the clock); run SEQ gets\n"
 "                        RACEWIRE_STRESS_SEED=S+SEQ and RACEWIRE_STRESS_RUN=SEQ\n"
@@ -39,13 +41,24 @@ void rws_print_usage(FILE *stream)
 "      --no-stacks       do not capture a hung run's stacks with gdb/eu-stack\n"
 "  -q, --quiet           no progress line every 5 s\n"
 "      --json FILE       summary file (default: DIR/summary.json)\n"
+"      --junit FILE      also a JUnit XML report, one test case per run\n"
+"      --tap             TAP version 13 on stdout, one test point per run\n"
+"      --flight DIR      a flight record per run: RACEWIRE_OPTIONS gets\n"
+"                        flight=DIR/run-SEQ.flight (kept for failed runs)\n"
 "      --diagnose CMD    verdict of a failed run: first line of CMD --oneline LOG\n"
 "                        (default: racewire-diagnose beside this binary)\n"
 "      --no-diagnose     no verdicts, even if racewire-diagnose is there\n"
 "  -h, --help            this text\n"
 "\n"
-"Without --count, --budget or --failfast it runs until interrupted (Ctrl-C).\n"
-"Exit status: 0 no failure, 1 a failure, 2 bad arguments or command.\n",
+"Without --count, --budget, --windows or --failfast it runs until\n"
+"interrupted (Ctrl-C).\n"
+"Exit status: 0 no failure, 1 a failure, 2 bad arguments or command,\n"
+"3 results lost (the output folder, runs.tsv, a log or a report could not\n"
+"be written).\n"
+"\n"
+"       racewire-stress merge OUT DIR...\n"
+"Combines the output folders of shards of one job into OUT: runs.tsv, the\n"
+"failed runs' logs, summary.json, and the combined table.\n",
 	      stream);
 }
 
@@ -139,6 +152,9 @@ enum {
 	OPT_JSON,
 	OPT_DIAGNOSE,
 	OPT_NO_DIAGNOSE,
+	OPT_JUNIT,
+	OPT_TAP,
+	OPT_FLIGHT,
 };
 
 enum rws_parse_result rws_parse_args(int argc, char **argv,
@@ -150,6 +166,7 @@ enum rws_parse_result rws_parse_args(int argc, char **argv,
 		{"count", required_argument, NULL, 'n'},
 		{"budget", required_argument, NULL, 'b'},
 		{"failfast", no_argument, NULL, 'f'},
+		{"windows", required_argument, NULL, 'w'},
 		{"seed", required_argument, NULL, 's'},
 		{"shard", required_argument, NULL, OPT_SHARD},
 		{"out", required_argument, NULL, 'o'},
@@ -161,6 +178,9 @@ enum rws_parse_result rws_parse_args(int argc, char **argv,
 		{"json", required_argument, NULL, OPT_JSON},
 		{"diagnose", required_argument, NULL, OPT_DIAGNOSE},
 		{"no-diagnose", no_argument, NULL, OPT_NO_DIAGNOSE},
+		{"junit", required_argument, NULL, OPT_JUNIT},
+		{"tap", no_argument, NULL, OPT_TAP},
+		{"flight", required_argument, NULL, OPT_FLIGHT},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -176,7 +196,7 @@ enum rws_parse_result rws_parse_args(int argc, char **argv,
 
 	/* "+": stop at the first non-option, so "racewire-stress -p 4 prog -x"
 	 * hands -x to prog.  Leading ":": we print our own messages. */
-	const char *shortopts = "+:p:t:n:b:fs:o:qh";
+	const char *shortopts = "+:p:t:n:b:w:fs:o:qh";
 	opterr = 0;
 	optind = 1;
 	int c;
@@ -203,6 +223,11 @@ enum rws_parse_result rws_parse_args(int argc, char **argv,
 			if (!parse_seconds(optarg, &opts->budget_s) ||
 			    opts->budget_s == 0)
 				return usage_error("bad value for --budget: '%s' (want seconds > 0)", optarg);
+			break;
+		case 'w':
+			if (!parse_u64(optarg, &opts->windows_target) ||
+			    opts->windows_target == 0)
+				return usage_error("bad value for --windows: '%s' (want an integer >= 1)", optarg);
 			break;
 		case 'f':
 			opts->failfast = true;
@@ -262,6 +287,23 @@ enum rws_parse_result rws_parse_args(int argc, char **argv,
 		case OPT_NO_DIAGNOSE:
 			opts->diagnose_cmd = NULL;
 			opts->diagnose_disabled = true;
+			break;
+		case OPT_JUNIT:
+			if (optarg[0] == '\0')
+				return usage_error("bad value for --junit: empty path");
+			opts->junit_path = optarg;
+			break;
+		case OPT_TAP:
+			opts->tap = true;
+			break;
+		case OPT_FLIGHT:
+			if (optarg[0] == '\0')
+				return usage_error("bad value for --flight: empty path");
+			/* RACEWIRE_OPTIONS separates items with ':' and has no
+			 * quoting: such a folder would be cut in two. */
+			if (strchr(optarg, ':') != NULL)
+				return usage_error("bad value for --flight: '%s' (a folder whose path has no ':')", optarg);
+			opts->flight_dir = optarg;
 			break;
 		case 'h':
 			rws_print_usage(stdout);

@@ -31,38 +31,12 @@ bool rws_class_is_failure(enum rws_class class)
 	       class != RWS_CLASS_INTERRUPTED && class < RWS_CLASS_COUNT;
 }
 
-static bool contains(const char *output, size_t len, const char *needle)
-{
-	return memmem(output, len, needle, strlen(needle)) != NULL;
-}
-
-/* Only a line that starts with the prefix counts: the library's fatal path
- * writes it at column 0, while a test that merely quotes the phrase (say in
- * an assertion message) does not. */
-static bool has_line_starting_with(const char *output, size_t len,
-				   const char *prefix)
-{
-	size_t plen = strlen(prefix);
-	const char *p = output, *end = output + len;
-	while (p < end) {
-		if ((size_t)(end - p) >= plen && memcmp(p, prefix, plen) == 0)
-			return true;
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		if (nl == NULL)
-			break;
-		p = nl + 1;
-	}
-	return false;
-}
-
-static bool matches(const regex_t *re, const char *pattern, const char *output)
-{
-	return pattern != NULL && regexec(re, output, 0, NULL, 0) == 0;
-}
-
+/* The markers are found by scan.c, which reads the whole output; a
+ * "racewire: FATAL:" counts only at the start of a line (the library's fatal
+ * path writes it at column 0, while a test that merely quotes the phrase, say
+ * in an assertion message, does not). */
 static enum rws_class failure_class(const struct rws_run *run,
-				    const char *output, size_t len,
-				    const struct rws_options *opts)
+				    const struct rws_scan *scan)
 {
 	if (run->timed_out)
 		return RWS_CLASS_HANG;
@@ -70,28 +44,23 @@ static enum rws_class failure_class(const struct rws_run *run,
 	 * about the program, whatever its status. */
 	if (run->cancelled)
 		return RWS_CLASS_INTERRUPTED;
-	if (has_line_starting_with(output, len, "racewire: FATAL:"))
+	if (scan->racewire_fatal)
 		return RWS_CLASS_RACEWIRE;
-	if (contains(output, len, "CHECK failed:"))
+	if (scan->tsan_check)
 		return RWS_CLASS_TSAN_CHECK;
-	if (contains(output, len, "WARNING: DATA RACE"))
+	if (scan->data_race)
 		return RWS_CLASS_RACE;
-	if (run->term_signal != 0 ||
-	    contains(output, len, "ThreadSanitizer:DEADLYSIGNAL") ||
-	    contains(output, len, "SEGV on unknown address"))
+	if (run->term_signal != 0 || scan->deadly_signal)
 		return RWS_CLASS_SIGNAL;
-	if (run->exit_status != 0 ||
-	    matches(&opts->fail_regex, opts->fail_pattern, output))
+	if (run->exit_status != 0 || scan->fail_match)
 		return RWS_CLASS_OTHER;
 	return RWS_CLASS_PASS;
 }
 
-void rws_classify(struct rws_run *run, const char *output, size_t len,
-		  const struct rws_options *opts)
+void rws_classify(struct rws_run *run, const struct rws_scan *scan)
 {
-	enum rws_class class = failure_class(run, output, len, opts);
-	if (rws_class_is_failure(class) &&
-	    matches(&opts->ignore_regex, opts->ignore_pattern, output))
+	enum rws_class class = failure_class(run, scan);
+	if (rws_class_is_failure(class) && scan->ignore_match)
 		class = RWS_CLASS_IGNORED;
 	run->class = class;
 }

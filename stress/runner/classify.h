@@ -2,13 +2,11 @@
 #ifndef RWS_CLASSIFY_H
 #define RWS_CLASSIFY_H
 
-#include <stddef.h>
-
 #include "rws.h"
+#include "scan.h"
 
-/* Sets run->class.  output is the run's merged stdout+stderr, NUL-terminated,
- * with any NUL bytes inside already replaced (regexec stops at NUL). */
-void rws_classify(struct rws_run *run, const char *output, size_t len,
-		  const struct rws_options *opts);
+/* Sets run->class from its status and what rws_scan_output saw in its
+ * whole output (merged stdout+stderr). */
+void rws_classify(struct rws_run *run, const struct rws_scan *scan);
 
 #endif

@@ -24,6 +24,7 @@ extern char **environ;
 
 #define SEED_VAR "RACEWIRE_STRESS_SEED="
 #define RUN_VAR "RACEWIRE_STRESS_RUN="
+#define OPTIONS_VAR "RACEWIRE_OPTIONS="
 /* Room for the prefix, 20 digits of a uint64 and the NUL. */
 #define VAR_CAPACITY 64
 
@@ -56,7 +57,8 @@ static char *resolve_program(const char *name)
 	return NULL;
 }
 
-int rws_spawner_init(struct rws_spawner *spawner, char **command)
+int rws_spawner_init(struct rws_spawner *spawner, char **command,
+		     const char *flight_dir)
 {
 	*spawner = (struct rws_spawner){.devnull_fd = -1};
 	spawner->command = command;
@@ -76,7 +78,23 @@ int rws_spawner_init(struct rws_spawner *spawner, char **command)
 	size_t count = 0;
 	for (char **e = environ; *e != NULL; e++)
 		count++;
-	spawner->envp = calloc(count + 3, sizeof(char *));
+	spawner->envp = calloc(count + 4, sizeof(char *));
+	if (flight_dir != NULL) {
+		/* The run number is substituted here rather than left as %r
+		 * for the library, so that it works whatever the library's
+		 * parser makes of %r. */
+		spawner->inherited_options = getenv("RACEWIRE_OPTIONS");
+		spawner->options_capacity =
+			strlen(OPTIONS_VAR) +
+			(spawner->inherited_options != NULL
+				 ? strlen(spawner->inherited_options) : 0) +
+			strlen(":flight=") + strlen(flight_dir) + 64;
+		spawner->options_var = malloc(spawner->options_capacity);
+		if (spawner->options_var == NULL) {
+			fputs("racewire-stress: out of memory\n", stderr);
+			return -1;
+		}
+	}
 	spawner->seed_var = malloc(VAR_CAPACITY);
 	spawner->run_var = malloc(VAR_CAPACITY);
 	if (spawner->envp == NULL || spawner->seed_var == NULL ||
@@ -91,10 +109,15 @@ int rws_spawner_init(struct rws_spawner *spawner, char **command)
 		if (strncmp(*e, SEED_VAR, strlen(SEED_VAR)) == 0 ||
 		    strncmp(*e, RUN_VAR, strlen(RUN_VAR)) == 0)
 			continue;
+		if (spawner->options_var != NULL &&
+		    strncmp(*e, OPTIONS_VAR, strlen(OPTIONS_VAR)) == 0)
+			continue;
 		spawner->envp[kept++] = *e;
 	}
 	spawner->envp[kept++] = spawner->seed_var;
 	spawner->envp[kept++] = spawner->run_var;
+	if (spawner->options_var != NULL)
+		spawner->envp[kept++] = spawner->options_var;
 	spawner->envp[kept] = NULL;
 	return 0;
 }
@@ -105,6 +128,7 @@ void rws_spawner_free(struct rws_spawner *spawner)
 	free(spawner->envp);
 	free(spawner->seed_var);
 	free(spawner->run_var);
+	free(spawner->options_var);
 	if (spawner->devnull_fd >= 0)
 		close(spawner->devnull_fd);
 	*spawner = (struct rws_spawner){.devnull_fd = -1};
@@ -134,8 +158,20 @@ int rws_spawnattr_for_child(posix_spawnattr_t *attr, pid_t process_group)
 }
 
 pid_t rws_spawn_run(struct rws_spawner *spawner, int output_fd, uint64_t seq,
-		    uint64_t seed)
+		    uint64_t seed, const char *flight_path)
 {
+	if (flight_path != NULL && spawner->options_var != NULL) {
+		const char *inherited = spawner->inherited_options;
+		int n = snprintf(spawner->options_var, spawner->options_capacity,
+				 OPTIONS_VAR "%s%sflight=%s",
+				 inherited != NULL ? inherited : "",
+				 inherited != NULL && inherited[0] != '\0' ? ":" : "",
+				 flight_path);
+		if (n < 0 || (size_t)n >= spawner->options_capacity) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+	}
 	snprintf(spawner->seed_var, VAR_CAPACITY, SEED_VAR "%" PRIu64, seed);
 	snprintf(spawner->run_var, VAR_CAPACITY, RUN_VAR "%" PRIu64, seq);
 

@@ -14,39 +14,16 @@
 #include "args.h"
 #include "diagnose.h"
 #include "launch.h"
+#include "junit.h"
+#include "merge.h"
 #include "report.h"
 #include "runlog.h"
 #include "scheduler.h"
+#include "tap.h"
 
-enum { EXIT_PASS = 0, EXIT_FAILURES = 1, EXIT_USAGE = 2 };
-
-/* mkdir -p: the output folder may be several levels under a CI workspace. */
-static int make_dirs(const char *path)
-{
-	char *copy = strdup(path);
-	if (copy == NULL)
-		return -1;
-	for (char *p = copy + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(copy, 0755) != 0 && errno != EEXIST) {
-			free(copy);
-			return -1;
-		}
-		*p = '/';
-	}
-	int rc = mkdir(copy, 0755);
-	free(copy);
-	if (rc != 0 && errno != EEXIST)
-		return -1;
-	struct stat st;
-	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		errno = ENOTDIR;
-		return -1;
-	}
-	return 0;
-}
+/* EXIT_LOST: a job whose results did not all reach the disk must not look
+ * like a clean one to CI, whatever the runs did. */
+enum { EXIT_PASS = 0, EXIT_FAILURES = 1, EXIT_USAGE = 2, EXIT_LOST = 3 };
 
 /* SIGCHLD, SIGINT, SIGTERM and SIGHUP are blocked and read from a signalfd
  * by the event loop, so no handler ever runs at an awkward moment.  SIGPIPE
@@ -66,6 +43,28 @@ static int take_over_signals(void)
 	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
+/* Creates and removes path + ".tmp", the temporary the file will be written
+ * through at the end: an hour of runs must not end in "cannot create". */
+static int probe_writable(const char *path, const char *what)
+{
+	size_t len = strlen(path) + 8;
+	char *tmp = malloc(len);
+	if (tmp == NULL)
+		return -1;
+	snprintf(tmp, len, "%s.tmp", path);
+	FILE *f = fopen(tmp, "we");
+	if (f == NULL) {
+		fprintf(stderr, "racewire-stress: cannot write %s %s: %s\n", what,
+			path, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	fclose(f);
+	unlink(tmp);
+	free(tmp);
+	return 0;
+}
+
 static uint64_t seed_from_clock(void)
 {
 	return (uint64_t)(rws_wall_now() * 1e6);
@@ -73,6 +72,8 @@ static uint64_t seed_from_clock(void)
 
 int main(int argc, char **argv)
 {
+	if (argc >= 2 && strcmp(argv[1], "merge") == 0)
+		return rws_merge_main(argc - 2, argv + 2);
 	struct rws_options opts;
 	switch (rws_parse_args(argc, argv, &opts)) {
 	case RWS_PARSE_OK:
@@ -86,17 +87,39 @@ int main(int argc, char **argv)
 	if (!opts.seed_given)
 		opts.seed = seed_from_clock();
 
-	if (make_dirs(opts.out_dir) != 0) {
+	if (rws_make_dirs(opts.out_dir) != 0) {
 		fprintf(stderr, "racewire-stress: cannot create --out folder %s: %s\n",
 			opts.out_dir, strerror(errno));
 		rws_free_options(&opts);
-		return EXIT_USAGE;
+		return EXIT_LOST;
 	}
 	char default_json[4096];
 	if (opts.json_path == NULL) {
 		snprintf(default_json, sizeof default_json, "%s/summary.json",
 			 opts.out_dir);
 		opts.json_path = default_json;
+	}
+	char flight_probe[4096];
+	if (opts.flight_dir != NULL) {
+		snprintf(flight_probe, sizeof flight_probe, "%s/run-probe.flight",
+			 opts.flight_dir);
+		if (rws_make_dirs(opts.flight_dir) != 0) {
+			fprintf(stderr, "racewire-stress: cannot create --flight folder %s: %s\n",
+				opts.flight_dir, strerror(errno));
+			rws_free_options(&opts);
+			return EXIT_LOST;
+		}
+		if (probe_writable(flight_probe, "flight records like") != 0) {
+			rws_free_options(&opts);
+			return EXIT_LOST;
+		}
+	}
+	struct rws_junit *junit = NULL;
+	if (probe_writable(opts.json_path, "the summary") != 0 ||
+	    (opts.junit_path != NULL &&
+	     (junit = rws_junit_open(opts.junit_path)) == NULL)) {
+		rws_free_options(&opts);
+		return EXIT_LOST;
 	}
 	char *default_diagnoser = NULL;
 	if (opts.diagnose_cmd == NULL && !opts.diagnose_disabled)
@@ -105,8 +128,9 @@ int main(int argc, char **argv)
 							  : default_diagnoser;
 
 	struct rws_spawner spawner;
-	if (rws_spawner_init(&spawner, opts.command) != 0) {
+	if (rws_spawner_init(&spawner, opts.command, opts.flight_dir) != 0) {
 		rws_spawner_free(&spawner);
+		rws_junit_free(junit);
 		free(default_diagnoser);
 		rws_free_options(&opts);
 		return EXIT_USAGE;
@@ -119,16 +143,19 @@ int main(int argc, char **argv)
 		if (signal_fd < 0)
 			perror("racewire-stress: signalfd");
 		rws_spawner_free(&spawner);
+		rws_junit_free(junit);
 		free(default_diagnoser);
 		rws_free_options(&opts);
-		return EXIT_USAGE;
+		return joblog_fd < 0 ? EXIT_LOST : EXIT_USAGE;
 	}
 
 	/* Static only for its size (the listed failures carry 4 KiB paths);
 	 * main is its one user. */
 	static struct rws_job_result result;
+	if (opts.tap)
+		rws_tap_start(stdout);
 	int rc = rws_run_job(&opts, &spawner, signal_fd, joblog_fd, diagnoser,
-			     &result);
+			     junit, &result);
 	close(signal_fd);
 	close(joblog_fd);
 
@@ -143,16 +170,33 @@ int main(int argc, char **argv)
 		.json_path = opts.json_path,
 		.diagnoser = diagnoser,
 	};
+	bool lost = rc != 0 || result.results_lost;
 	if (rc == 0) {
-		rws_write_json_summary(&report);
-		rws_print_final_table(stdout, &report);
+		if (rws_write_json_summary(&report) != 0)
+			lost = true;
+		if (junit != NULL &&
+		    rws_junit_finish(junit, &opts, result.elapsed_s) != 0)
+			lost = true;
+		if (opts.tap) {
+			rws_print_final_table_as_comments(stdout, &report);
+			rws_tap_plan(stdout, rws_stats_runs(&result.stats) +
+				result.stats.by_class[RWS_CLASS_INTERRUPTED]);
+		} else {
+			rws_print_final_table(stdout, &report);
+		}
 	}
+	if (lost)
+		fprintf(stderr, "racewire-stress: results were lost (see the messages "
+			"above): exit status %d\n", EXIT_LOST);
 
 	int status = EXIT_PASS;
-	if (rc != 0 || result.spawn_failed)
+	if (result.spawn_failed)
 		status = EXIT_USAGE;
+	else if (lost)
+		status = EXIT_LOST;
 	else if (rws_stats_failures(&result.stats) > 0)
 		status = EXIT_FAILURES;
+	rws_junit_free(junit);
 	rws_spawner_free(&spawner);
 	free(default_diagnoser);
 	rws_free_options(&opts);

@@ -3,6 +3,9 @@
  * per-class counts follow in brackets. */
 #include "report.h"
 
+#include "escape.h"
+#include "group.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -13,8 +16,21 @@ static double percent(uint64_t part, uint64_t whole)
 	return whole == 0 ? 0.0 : 100.0 * (double)part / (double)whole;
 }
 
-void rws_print_progress(FILE *stream, double elapsed_s,
-			const struct rws_stats *stats, unsigned active)
+/* "3m05s": short enough for a progress line. */
+static void format_duration(char *out, size_t size, double seconds)
+{
+	unsigned long s = seconds > 0 ? (unsigned long)(seconds + 0.5) : 0;
+	if (s >= 3600)
+		snprintf(out, size, "%luh%02lum", s / 3600, s % 3600 / 60);
+	else if (s >= 60)
+		snprintf(out, size, "%lum%02lus", s / 60, s % 60);
+	else
+		snprintf(out, size, "%lus", s);
+}
+
+void rws_print_progress(FILE *stream, const struct rws_options *opts,
+			double elapsed_s, const struct rws_stats *stats,
+			unsigned active)
 {
 	uint64_t runs = rws_stats_runs(stats);
 	uint64_t failures = rws_stats_failures(stats);
@@ -33,11 +49,32 @@ void rws_print_progress(FILE *stream, double elapsed_s,
 	}
 	if (used > 0 && used + 2 < sizeof classes)
 		strcat(classes, "]");
+	double rate = elapsed_s > 0 ? (double)runs / elapsed_s : 0;
+	/* Time left: the budget's end, or the runs still to do at today's
+	 * rate, whichever comes first. */
+	double left = -1;
+	if (opts->budget_s > 0)
+		left = opts->budget_s > elapsed_s ? opts->budget_s - elapsed_s : 0;
+	if (opts->count > 0 && rate > 0) {
+		uint64_t mine = opts->count / opts->shard_count +
+				(opts->shard_index < opts->count % opts->shard_count);
+		uint64_t done = rws_stats_runs(stats) +
+				stats->by_class[RWS_CLASS_INTERRUPTED];
+		double by_count = done >= mine ? 0 : (double)(mine - done) / rate;
+		if (left < 0 || by_count < left)
+			left = by_count;
+	}
+	char left_text[48] = "";
+	if (left >= 0) {
+		char duration[24];
+		format_duration(duration, sizeof duration, left);
+		snprintf(left_text, sizeof left_text, ", about %s left", duration);
+	}
 	fprintf(stream,
 		"%.0fs: %" PRIu64 " runs so far, %" PRIu64
-		" failures (%.2f%%), %u active%s\n",
+		" failures (%.2f%%), %u active, %.1f runs/s%s%s\n",
 		elapsed_s, runs, failures, percent(failures, runs), active,
-		classes);
+		rate, left_text, classes);
 	fflush(stream);
 }
 
@@ -63,6 +100,11 @@ void rws_print_final_table(FILE *stream, const struct rws_job_report *report)
 			rws_class_name((enum rws_class)c), stats->by_class[c]);
 	fprintf(stream, "total runs %" PRIu64 ", failures %" PRIu64 "\n", runs,
 		failures);
+	if (stats->windows > 0)
+		fprintf(stream,
+			"hazard windows %" PRIu64 ", 95%% upper bound per window %.2g%%\n",
+			stats->windows,
+			100.0 * rws_wilson_upper_95(failures, stats->windows));
 	fprintf(stream,
 		"failure rate %" PRIu64 "/%" PRIu64
 		" = %.2f%%, 95%% upper bound %.2f%%\n",
@@ -74,6 +116,10 @@ void rws_print_final_table(FILE *stream, const struct rws_job_report *report)
 		report->elapsed_s > 0 ? (double)runs / report->elapsed_s : 0.0,
 		report->opts->seed, report->opts->shard_index,
 		report->opts->shard_count, report->stopped_by);
+	if (report->merged_shards > 0)
+		fprintf(stream, "merged from %u shard folder%s%s\n",
+			report->merged_shards, report->merged_shards == 1 ? "" : "s",
+			report->shards_missing > 0 ? ", some shards missing" : "");
 	if (report->interrupted)
 		fputs("interrupted\n", stream);
 	if (report->listed_failure_count > 0) {
@@ -88,6 +134,8 @@ void rws_print_final_table(FILE *stream, const struct rws_job_report *report)
 				run->log_path[0] ? run->log_path : "-",
 				run->verdict[0] ? run->verdict : "-");
 		}
+		rws_print_groups(stream, report->listed_failures,
+				 report->listed_failure_count);
 	}
 	fprintf(stream, "summary: %s\n", report->json_path);
 	fflush(stream);
@@ -95,20 +143,27 @@ void rws_print_final_table(FILE *stream, const struct rws_job_report *report)
 
 static void json_string(FILE *out, const char *text)
 {
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", out);
-		else if (*p == '\t')
-			fputs("\\t", out);
-		else if (*p < 0x20)
-			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
+	rws_json_string(out, text);
+}
+
+void rws_print_final_table_as_comments(FILE *stream,
+				       const struct rws_job_report *report)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	if (mem == NULL)
+		return;
+	rws_print_final_table(mem, report);
+	fclose(mem);
+	for (char *line = text; line != NULL && *line != '\0';) {
+		char *nl = strchr(line, '\n');
+		size_t n = nl != NULL ? (size_t)(nl - line) : strlen(line);
+		fprintf(stream, "# %.*s\n", (int)n, line);
+		line = nl != NULL ? nl + 1 : NULL;
 	}
-	fputc('"', out);
+	fflush(stream);
+	free(text);
 }
 
 static void json_string_or_null(FILE *out, const char *text)
@@ -152,11 +207,16 @@ int rws_write_json_summary(const struct rws_job_report *report)
 		opts->shard_count);
 	fprintf(out, "  \"shard_index\": %u,\n  \"shard_count\": %u,\n",
 		opts->shard_index, opts->shard_count);
+	if (report->merged_shards > 0)
+		fprintf(out, "  \"merged_shards\": %u,\n  \"shards_missing\": %u,\n",
+			report->merged_shards, report->shards_missing);
 	fprintf(out, "  \"count\": %" PRIu64 ",\n", opts->count);
+	fprintf(out, "  \"windows_target\": %" PRIu64 ",\n", opts->windows_target);
 	fprintf(out, "  \"parallel\": %u,\n", opts->parallel);
 	fprintf(out, "  \"timeout_s\": %g,\n", opts->timeout_s);
 	fprintf(out, "  \"runs\": %" PRIu64 ",\n", runs);
 	fprintf(out, "  \"failures\": %" PRIu64 ",\n", failures);
+	fprintf(out, "  \"windows\": %" PRIu64 ",\n", stats->windows);
 	fprintf(out, "  \"failure_rate\": %.6f,\n",
 		runs ? (double)failures / (double)runs : 0.0);
 	fprintf(out, "  \"wilson_upper_95\": %.6f,\n",
@@ -188,7 +248,11 @@ int rws_write_json_summary(const struct rws_job_report *report)
 		json_string(out, run->verdict[0] ? run->verdict : "-");
 		fputc('}', out);
 	}
-	fputs(report->listed_failure_count ? "\n  ]\n}\n" : "]\n}\n", out);
+	fputs(report->listed_failure_count ? "\n  ],\n" : "],\n", out);
+	fputs("  \"failure_groups\": ", out);
+	rws_json_groups(out, report->listed_failures,
+			report->listed_failure_count);
+	fputs("\n}\n", out);
 
 	int rc = 0;
 	if (fflush(out) != 0 || ferror(out))

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -36,7 +37,8 @@ int rws_joblog_open(const char *path)
 		return -1;
 	}
 	static const char header[] = "seq\tseed\tstart\tduration_s\texit_status\t"
-				     "signal\tclass\tlog_file\tverdict\n";
+				     "signal\tclass\tlog_file\tverdict\twindows\t"
+				     "flight\n";
 	if (write_all(fd, header, sizeof header - 1) != 0) {
 		fprintf(stderr, "racewire-stress: cannot write %s: %s\n", path,
 			strerror(errno));
@@ -46,25 +48,33 @@ int rws_joblog_open(const char *path)
 	return fd;
 }
 
-void rws_joblog_append(int fd, const struct rws_run *run)
+int rws_joblog_append(int fd, const struct rws_run *run)
 {
-	char line[4096 + 512];
+	char line[2 * 4096 + 512];
+	char windows[24] = "-";
+	if (run->windows_seen)
+		snprintf(windows, sizeof windows, "%" PRIu64, run->windows);
 	int len = snprintf(line, sizeof line,
-			   "%" PRIu64 "\t%" PRIu64 "\t%.3f\t%.3f\t%d\t%d\t%s\t%s\t%s\n",
+			   "%" PRIu64 "\t%" PRIu64 "\t%.3f\t%.3f\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n",
 			   run->seq, run->seed, run->start_wall, run->duration_s,
 			   run->exit_status, run->term_signal,
 			   rws_class_name(run->class),
 			   run->log_path[0] != '\0' ? run->log_path : "-",
-			   run->verdict[0] != '\0' ? run->verdict : "-");
+			   run->verdict[0] != '\0' ? run->verdict : "-",
+			   windows,
+			   run->flight_path[0] != '\0' ? run->flight_path : "-");
 	if (len < 0)
-		return;
+		return -1;
 	if ((size_t)len >= sizeof line) {
 		len = (int)sizeof line - 1;
 		line[len - 1] = '\n';
 	}
-	if (write_all(fd, line, (size_t)len) != 0)
+	if (write_all(fd, line, (size_t)len) != 0) {
 		fprintf(stderr, "racewire-stress: cannot append to runs.tsv: %s\n",
 			strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* copy_file_range keeps big TSan logs out of our address space; fall back
@@ -133,4 +143,32 @@ int rws_keep_run_log(const char *out_dir, int output_fd, struct rws_run *run)
 			run->log_path, strerror(errno));
 	close(fd);
 	return rc;
+}
+
+/* mkdir -p: the output folder may be several levels under a CI workspace. */
+int rws_make_dirs(const char *path)
+{
+	char *copy = strdup(path);
+	if (copy == NULL)
+		return -1;
+	for (char *p = copy + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, 0755) != 0 && errno != EEXIST) {
+			free(copy);
+			return -1;
+		}
+		*p = '/';
+	}
+	int rc = mkdir(copy, 0755);
+	free(copy);
+	if (rc != 0 && errno != EEXIST)
+		return -1;
+	struct stat st;
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
 }

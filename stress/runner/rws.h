@@ -3,7 +3,7 @@
  * The runner is single-threaded: every module below is called from the one
  * event loop in scheduler.c, so nothing here needs locking.  Child processes
  * are the only concurrency, and they talk to us solely through exit status
- * and the per-slot output file.
+ * and the run's own output file.
  */
 #ifndef RWS_H
 #define RWS_H
@@ -40,6 +40,8 @@ struct rws_options {
 	double timeout_s;           /* per run; 0 = none */
 	uint64_t count;             /* sequence numbers 0..count-1; 0 = unbounded */
 	double budget_s;            /* stop starting runs after this; 0 = none */
+	uint64_t windows_target;    /* stop starting runs once the runs reported
+	                             * this many hazard windows; 0 = none */
 	bool failfast;
 	uint64_t seed;              /* base seed; run seq gets seed + seq */
 	bool seed_given;
@@ -54,6 +56,9 @@ struct rws_options {
 	double kill_grace_s;
 	bool capture_stacks;
 	bool quiet;
+	const char *junit_path;     /* --junit FILE, NULL = none */
+	bool tap;                   /* --tap: TAP version 13 on stdout */
+	const char *flight_dir;     /* --flight DIR: a flight record per run */
 	const char *diagnose_cmd;   /* NULL = none (after default lookup) */
 	bool diagnose_disabled;     /* --no-diagnose: skip the default lookup */
 	char **command;             /* NULL-terminated argv of the program */
@@ -71,7 +76,10 @@ struct rws_run {
 	bool timed_out;             /* the runner's timeout expired */
 	bool cancelled;             /* the runner killed it for SIGINT/failfast */
 	enum rws_class class;
+	uint64_t windows;           /* hazard windows the run reported */
+	bool windows_seen;          /* it printed a "racewire-windows:" line */
 	char log_path[4096];        /* "" when no log was kept */
+	char flight_path[4096];     /* "" when no flight record was kept */
 	char verdict[256];          /* "-" when no diagnosis */
 };
 

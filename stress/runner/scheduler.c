@@ -3,11 +3,14 @@
  * poll timeout is the nearest deadline (a run's timeout, the end of a kill
  * grace, the next progress line).  Nothing spins.
  *
- * Each of the N slots owns an unlinked output file that its runs append to
- * (stdout and stderr merged, O_APPEND so interleaved writers and the stack
- * capture never overwrite each other).  A file rather than a pipe means no
- * run can block on a full pipe while we are busy, and a passing run costs no
- * copying at all: the file is just truncated for the slot's next run.
+ * Each run gets an output file of its own (unlinked, stdout and stderr
+ * merged, O_APPEND so interleaved writers and the stack capture never
+ * overwrite each other), closed when the run has been recorded.  A file
+ * rather than a pipe means no run can block on a full pipe while we are
+ * busy.  A file per run rather than per slot: a process that a run started
+ * in a session of its own (setsid) escapes the group kill below and may keep
+ * its fd, but all it can reach is its own run's file, which nobody reads any
+ * more; it can never write into a later run's output.
  *
  * Reaping order matters: a run's leader is first seen with WNOWAIT, its
  * process group is SIGKILLed while the zombie leader still pins the group id
@@ -18,6 +21,7 @@
 #include "scheduler.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <math.h>
 #include <poll.h>
@@ -31,14 +35,14 @@
 #include <unistd.h>
 
 #include "classify.h"
+#include "junit.h"
+#include "tap.h"
 #include "diagnose.h"
 #include "runlog.h"
+#include "scan.h"
 #include "stacks.h"
 
 #define PROGRESS_INTERVAL_S 5.0
-/* Bytes of a run's output that classification and the regexes look at.
- * TSan reports are small; this only bounds memory for runaway programs. */
-#define MAX_CLASSIFIED_OUTPUT (64u << 20)
 /* Back-off when the system is out of processes or memory for a spawn. */
 #define SPAWN_RETRY_S 0.1
 /* Stack capture gets both tools' timeouts plus slack, then is killed. */
@@ -54,7 +58,7 @@ enum slot_state {
 
 struct slot {
 	enum slot_state state;
-	int output_fd;
+	int output_fd;      /* the current run's output; -1 when IDLE */
 	pid_t pid;          /* leader = process group id; 0 once reaped */
 	pid_t capture_pid;  /* stack capture process, 0 when none */
 	int wait_status;
@@ -78,17 +82,19 @@ struct scheduler {
 	double job_start;
 	double next_progress;
 	double spawn_retry_at;
+	uint64_t finished;        /* runs recorded, for TAP's numbering */
+	struct rws_junit *junit;  /* NULL without --junit */
 	struct rws_job_result *result;
 };
 
-static int open_slot_file(const char *dir)
+static int open_run_file(const char *dir)
 {
 	/* O_TMPFILE: never has a name, so nothing to clean up after a crash. */
 	int fd = open(dir, O_TMPFILE | O_RDWR | O_APPEND | O_CLOEXEC, 0600);
 	if (fd >= 0)
 		return fd;
 	char path[4096];
-	snprintf(path, sizeof path, "%s/.racewire-stress-slot-XXXXXX", dir);
+	snprintf(path, sizeof path, "%s/.racewire-stress-run-XXXXXX", dir);
 	fd = mkostemp(path, O_APPEND | O_CLOEXEC);
 	if (fd >= 0)
 		unlink(path);
@@ -174,41 +180,6 @@ static void handle_deadlines(struct scheduler *s)
 	}
 }
 
-/* Reads the start of the output for classification.  NUL bytes become
- * spaces because regexec stops at the first NUL. */
-static char *read_output(int fd, size_t *len, off_t *file_size)
-{
-	struct stat st;
-	*len = 0;
-	*file_size = 0;
-	if (fstat(fd, &st) != 0)
-		return NULL;
-	*file_size = st.st_size;
-	if (st.st_size <= 0)
-		return NULL;
-	size_t want = (size_t)st.st_size;
-	if (want > MAX_CLASSIFIED_OUTPUT)
-		want = MAX_CLASSIFIED_OUTPUT;
-	char *text = malloc(want + 1);
-	if (text == NULL)
-		return NULL;
-	size_t got = 0;
-	while (got < want) {
-		ssize_t n = pread(fd, text + got, want - got, (off_t)got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	for (size_t i = 0; i < got; i++)
-		if (text[i] == '\0')
-			text[i] = ' ';
-	text[got] = '\0';
-	*len = got;
-	return text;
-}
-
 static void cancel_running(struct scheduler *s, bool hard);
 
 static void finish_run(struct scheduler *s, struct slot *slot)
@@ -223,35 +194,58 @@ static void finish_run(struct scheduler *s, struct slot *slot)
 		run->term_signal = 0;
 	}
 
-	size_t len;
-	off_t file_size;
-	char *output = read_output(slot->output_fd, &len, &file_size);
-	rws_classify(run, output != NULL ? output : "", len, s->opts);
-	free(output);
-
 	struct rws_job_result *result = s->result;
+	struct rws_scan scan;
+	if (rws_scan_output(slot->output_fd, s->opts, &scan) != 0) {
+		fprintf(stderr, "racewire-stress: cannot read run %" PRIu64
+			"'s output: %s\n", run->seq, strerror(errno));
+		result->results_lost = true;
+	}
+	rws_classify(run, &scan);
+	run->windows = scan.windows;
+	run->windows_seen = scan.windows_seen;
+
 	rws_stats_add(&result->stats, run->class);
+	if (run->class != RWS_CLASS_INTERRUPTED)
+		result->stats.windows += run->windows;
 	bool failure = rws_class_is_failure(run->class);
 	/* Interrupted runs' output is partial and says nothing; ignored runs'
 	 * is kept so a too-broad --ignore can be audited. */
-	if (run->class != RWS_CLASS_PASS && run->class != RWS_CLASS_INTERRUPTED)
-		rws_keep_run_log(s->opts->out_dir, slot->output_fd, run);
+	if (run->class != RWS_CLASS_PASS && run->class != RWS_CLASS_INTERRUPTED &&
+	    rws_keep_run_log(s->opts->out_dir, slot->output_fd, run) != 0)
+		result->results_lost = true;
 	if (failure && s->diagnoser != NULL && run->log_path[0] != '\0')
 		rws_diagnose(s->diagnoser, run->log_path, run->verdict,
 			     sizeof run->verdict);
-	rws_joblog_append(s->joblog_fd, run);
+	/* A passing run's flight record is not evidence of anything; a failed
+	 * one's stays under its own name, which no later run reuses. */
+	if (run->flight_path[0] != '\0' &&
+	    (!failure || access(run->flight_path, F_OK) != 0)) {
+		unlink(run->flight_path);
+		run->flight_path[0] = '\0';
+	}
+	if (rws_joblog_append(s->joblog_fd, run) != 0)
+		result->results_lost = true;
+	if (s->opts->tap)
+		rws_tap_run(stdout, ++s->finished, run);
+	if (s->junit != NULL && rws_junit_add(s->junit, run) != 0)
+		result->results_lost = true;
 	if (failure && result->listed_failure_count < RWS_LISTED_FAILURES)
 		result->listed_failures[result->listed_failure_count++] = *run;
 
-	/* Most runs print nothing; skipping their ftruncate is measurable on
-	 * /bin/true-sized programs.  No run of this slot is alive now, so the
-	 * size cannot have grown since read_output looked. */
-	if (file_size != 0 && ftruncate(slot->output_fd, 0) != 0)
-		perror("racewire-stress: truncating a run's output");
+	close(slot->output_fd);
+	slot->output_fd = -1;
 	slot->state = SLOT_IDLE;
 	slot->pid = 0;
 	s->active--;
 
+	/* Runs whose records cannot be kept are wasted, and a full disk does
+	 * not heal by itself: stop, and let main report the loss. */
+	if (result->results_lost && !s->stop_starting) {
+		s->stop_starting = true;
+		result->stopped_by = "lost-results";
+		cancel_running(s, false);
+	}
 	if (failure && s->opts->failfast && !s->stop_starting) {
 		s->stop_starting = true;
 		result->stopped_by = "failfast";
@@ -386,6 +380,12 @@ static void start_runs(struct scheduler *s)
 			s->result->stopped_by = "budget";
 			break;
 		}
+		if (opts->windows_target > 0 &&
+		    s->result->stats.windows >= opts->windows_target) {
+			s->stop_starting = true;
+			s->result->stopped_by = "windows";
+			break;
+		}
 		uint64_t seq;
 		if (!next_seq_of_shard(s, &seq)) {
 			s->stop_starting = true;
@@ -393,9 +393,27 @@ static void start_runs(struct scheduler *s)
 			break;
 		}
 		uint64_t seed = opts->seed + seq; /* wraps by design */
-		pid_t pid = rws_spawn_run(s->spawner, slot->output_fd, seq, seed);
+		int output_fd = open_run_file(opts->out_dir);
+		if (output_fd < 0) {
+			fprintf(stderr,
+				"racewire-stress: cannot create a run's output file in %s: %s\n",
+				opts->out_dir, strerror(errno));
+			s->next_seq = seq;
+			s->seq_exhausted = false;
+			s->result->results_lost = true;
+			s->result->stopped_by = "error";
+			s->stop_starting = true;
+			break;
+		}
+		char flight[4096] = "";
+		if (opts->flight_dir != NULL)
+			snprintf(flight, sizeof flight, "%s/run-%" PRIu64 ".flight",
+				 opts->flight_dir, seq);
+		pid_t pid = rws_spawn_run(s->spawner, output_fd, seq, seed,
+					  flight[0] != '\0' ? flight : NULL);
 		if (pid < 0) {
 			int err = errno;
+			close(output_fd);
 			/* Give the sequence number back: it was not run. */
 			s->next_seq = seq;
 			s->seq_exhausted = false;
@@ -411,6 +429,7 @@ static void start_runs(struct scheduler *s)
 			break;
 		}
 		slot->state = SLOT_RUNNING;
+		slot->output_fd = output_fd;
 		slot->pid = pid;
 		slot->capture_pid = 0;
 		slot->start = now;
@@ -421,6 +440,7 @@ static void start_runs(struct scheduler *s)
 			.seed = seed,
 			.start_wall = rws_wall_now(),
 		};
+		memcpy(slot->run.flight_path, flight, sizeof flight);
 		s->active++;
 	}
 }
@@ -446,7 +466,7 @@ static int poll_timeout_ms(const struct scheduler *s)
 
 int rws_run_job(const struct rws_options *opts, struct rws_spawner *spawner,
 		int signal_fd, int joblog_fd, const char *diagnoser,
-		struct rws_job_result *result)
+		struct rws_junit *junit, struct rws_job_result *result)
 {
 	*result = (struct rws_job_result){.stopped_by = "none"};
 	struct scheduler s = {
@@ -456,6 +476,7 @@ int rws_run_job(const struct rws_options *opts, struct rws_spawner *spawner,
 		.signal_fd = signal_fd,
 		.joblog_fd = joblog_fd,
 		.next_seq = opts->shard_index,
+		.junit = junit,
 		.result = result,
 	};
 	s.slots = calloc(opts->parallel, sizeof *s.slots);
@@ -463,18 +484,19 @@ int rws_run_job(const struct rws_options *opts, struct rws_spawner *spawner,
 		fputs("racewire-stress: out of memory\n", stderr);
 		return -1;
 	}
-	for (unsigned i = 0; i < opts->parallel; i++) {
-		s.slots[i].output_fd = open_slot_file(opts->out_dir);
-		if (s.slots[i].output_fd < 0) {
-			fprintf(stderr,
-				"racewire-stress: cannot create output files in %s: %s\n",
-				opts->out_dir, strerror(errno));
-			for (unsigned j = 0; j < i; j++)
-				close(s.slots[j].output_fd);
-			free(s.slots);
-			return -1;
-		}
+	for (unsigned i = 0; i < opts->parallel; i++)
+		s.slots[i].output_fd = -1;
+	/* Fail before the first run, not after the last, if the folder will
+	 * not take the runs' output files. */
+	int probe = open_run_file(opts->out_dir);
+	if (probe < 0) {
+		fprintf(stderr,
+			"racewire-stress: cannot create output files in %s: %s\n",
+			opts->out_dir, strerror(errno));
+		free(s.slots);
+		return -1;
 	}
+	close(probe);
 	s.job_start = rws_now();
 	s.next_progress = s.job_start + PROGRESS_INTERVAL_S;
 
@@ -495,7 +517,8 @@ int rws_run_job(const struct rws_options *opts, struct rws_spawner *spawner,
 		double now = rws_now();
 		if (now >= s.next_progress) {
 			if (!opts->quiet)
-				rws_print_progress(stderr, now - s.job_start,
+				rws_print_progress(stderr, opts,
+						   now - s.job_start,
 						   &result->stats, s.active);
 			while (s.next_progress <= now)
 				s.next_progress += PROGRESS_INTERVAL_S;
@@ -504,7 +527,8 @@ int rws_run_job(const struct rws_options *opts, struct rws_spawner *spawner,
 
 	result->elapsed_s = rws_now() - s.job_start;
 	for (unsigned i = 0; i < opts->parallel; i++)
-		close(s.slots[i].output_fd);
+		if (s.slots[i].output_fd >= 0)
+			close(s.slots[i].output_fd);
 	free(s.slots);
 	return 0;
 }

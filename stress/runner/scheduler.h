@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 
+#include "junit.h"
 #include "launch.h"
 #include "report.h"
 #include "rws.h"
@@ -15,6 +16,7 @@ struct rws_job_result {
 	double elapsed_s;
 	bool interrupted;
 	bool spawn_failed;         /* the program could not be started */
+	bool results_lost;         /* a log, runs.tsv line or report not written */
 	const char *stopped_by;
 	struct rws_run listed_failures[RWS_LISTED_FAILURES];
 	unsigned listed_failure_count;
@@ -22,9 +24,10 @@ struct rws_job_result {
 
 /* Runs the whole job.  signal_fd is a signalfd for SIGCHLD, SIGINT, SIGTERM
  * and SIGHUP (all blocked by the caller); joblog_fd is runs.tsv.  diagnoser
- * may be NULL.  Returns 0, or -1 if the loop itself could not be set up. */
+ * may be NULL, and junit (--junit's collector) too.  Returns 0, or -1 if
+ * the loop itself could not be set up. */
 int rws_run_job(const struct rws_options *opts, struct rws_spawner *spawner,
 		int signal_fd, int joblog_fd, const char *diagnoser,
-		struct rws_job_result *result);
+		struct rws_junit *junit, struct rws_job_result *result);
 
 #endif

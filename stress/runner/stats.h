@@ -8,6 +8,7 @@
 
 struct rws_stats {
 	uint64_t by_class[RWS_CLASS_COUNT];
+	uint64_t windows;   /* hazard windows reported by non-interrupted runs */
 };
 
 void rws_stats_add(struct rws_stats *stats, enum rws_class class);

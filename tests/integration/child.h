@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,10 @@ static inline pid_t child_spawn(const char *flavor, const char *prog, const char
 		dup2(fds[1], 2);
 		close(fds[0]);
 		close(fds[1]);
+		/* racewire's defaults unless the test says otherwise: a
+		 * RACEWIRE_OPTIONS in the caller's environment (guards=0, say)
+		 * must not turn a guarded run into an unguarded one. */
+		unsetenv("RACEWIRE_OPTIONS");
 		for (const char *const *e = env; e && *e; e++)
 			putenv((char *)*e);
 		const char *argv[16] = {path};
@@ -110,6 +115,54 @@ static inline struct child child_run(const char *flavor, const char *prog, const
 	c.exit_code = c.exited ? WEXITSTATUS(status) : -1;
 	c.term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 	return c;
+}
+
+/*
+ * The unguarded proofs (a guard switched off, the seed's hazard must show)
+ * are races between a program's own threads: they fire only while those
+ * threads truly run in parallel. On one CPU, or with every CPU busy, they
+ * stop overlapping and nothing fires (test_unguarded.c: no crash in 8 runs
+ * under 4x oversubscription). Such a run proves nothing either way, so the
+ * Test is skipped with the reason (run.sh counts it as skipped), rather
+ * than failed on a small or loaded machine or passed without evidence.
+ */
+static inline long hazard_cpus(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof set, &set) != 0)
+		return sysconf(_SC_NPROCESSORS_ONLN);
+	return CPU_COUNT(&set);
+}
+
+/* The 1-minute load average, or -1. */
+static inline double hazard_load(void)
+{
+	double l = -1;
+	FILE *f = fopen("/proc/loadavg", "r");
+	if (f) {
+		if (fscanf(f, "%lf", &l) != 1)
+			l = -1;
+		fclose(f);
+	}
+	return l;
+}
+
+/* Call first: skip when fewer than two CPUs can run the hazard's threads. */
+static inline void hazard_needs_cpus(void)
+{
+	long n = hazard_cpus();
+	if (n < 2)
+		cr_skip_test("the hazard needs two threads running in parallel; %ld CPU available", n);
+}
+
+/* Call when the hazard did not show within the bounded retries: skip,
+ * saying how busy the machine was. Earlier cr_expect failures still fail
+ * the Test (a failed expectation outranks a skip in Criterion). */
+static inline void hazard_not_shown(const char *what, int runs)
+{
+	cr_skip_test("%s in %d unguarded run(s): cannot show the hazard here (%ld CPUs, load "
+	             "average %.2f); it needs free cores",
+	             what, runs, hazard_cpus(), hazard_load());
 }
 
 static inline int count_of(const char *hay, const char *needle)

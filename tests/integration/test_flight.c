@@ -55,6 +55,8 @@ Test(flight, record_survives_abort_and_tells_the_story, .timeout = 60)
 	struct child c = child_run("release", "stale_proc", NULL, env, 60);
 	cr_assert(!c.exited && c.term_signal == SIGABRT, "exit %d signal %d:\n%s", c.exit_code,
 	          c.term_signal, c.out);
+	/* racewire's own abort, not any abort: */
+	cr_expect(strstr(c.out, "racewire: FATAL: rw_malloc(0xc000200000) on M2 (tid "), "%s", c.out);
 	char log[300];
 	snprintf(log, sizeof log, "%s/stale.log", dir);
 	FILE *f = fopen(log, "w");

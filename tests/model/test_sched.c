@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <model.h>
 
+#include <sched.h>
 #include <stdatomic.h>
 #include <time.h>
 #include <unistd.h>
@@ -78,12 +79,27 @@ Test(sched, work_is_stolen, .timeout = 60)
 /* ---- A P is retaken from a thread stuck in C ------------------------------ */
 
 static _Atomic long progress;
-static long before_c, after_c;
+static long before_c;
+static _Atomic long after_c; /* read by the ticker, maybe on another thread */
 
-static long c_sleep(void *arg)
+/* Blocking C, holding no P: it returns once another task has ticked 100
+ * times, which on a 1-P runtime only a retake of this P allows. A
+ * handshake, not a sleep: how long it takes does not matter. Bounded (30 s
+ * of yields) so that a runtime that never retakes fails the assertion
+ * below instead of hanging; the spin is C's own work, as if it blocked. */
+static long c_wait_for_ticks(void *arg)
 {
-	(void)arg;
-	usleep(300000); /* blocking C, holding no P */
+	long start = (long)arg;
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (unsigned i = 0; atomic_load(&progress) < start + 100; i++) {
+		sched_yield();
+		if ((i & 1023) == 0) {
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			if (t.tv_sec - t0.tv_sec > 30)
+				break;
+		}
+	}
 	return 0;
 }
 
@@ -91,15 +107,15 @@ static void sleeper(void *arg)
 {
 	(void)arg;
 	before_c = atomic_load(&progress);
-	md_cgocall(c_sleep, NULL);
-	after_c = atomic_load(&progress);
+	md_cgocall(c_wait_for_ticks, (void *)before_c);
+	atomic_store(&after_c, atomic_load(&progress));
 	md_wg_done(&wg);
 }
 
 static void ticker(void *arg)
 {
 	(void)arg;
-	for (int i = 0; i < 200000 && !after_c; i++) {
+	for (int i = 0; i < 200000 && !atomic_load(&after_c); i++) {
 		atomic_fetch_add(&progress, 1);
 		md_yield();
 	}

@@ -1,6 +1,7 @@
 /*
- * fini_suspend: seed 000's hazard (guarantee 6, Go issue 35775: a thread
- * suspended while it ran exit-time code left the process deadlocked).
+ * fini_suspend: seed 000's hazard (guarantees 6 and 7, the external-code
+ * word and the finalization guard; Go issue 35775: a thread suspended
+ * while it ran exit-time code left the process deadlocked).
  *
  * WORKERS threads each wire a context, run a task and annotate in a loop
  * on their own .bss words (no race between them). A suspender thread plays

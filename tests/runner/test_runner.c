@@ -9,6 +9,8 @@
 #include <criterion/criterion.h>
 
 #include <dirent.h>
+#include <iconv.h>
+#include <sys/resource.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -79,6 +81,11 @@ static void job_init(struct job *job)
 	snprintf(job->out, sizeof job->out, "%s/out", job->dir);
 }
 
+/* When nonzero, the runner is started with RLIMIT_FSIZE at this many bytes
+ * (and SIGXFSZ ignored): writes past it fail with EFBIG, the way a full
+ * disk makes them fail, which root cannot be kept from by permissions. */
+static rlim_t job_fsize_limit;
+
 /* Starts the runner with argv (NULL-terminated, without argv[0]); env_assignment
  * ("NAME=value") is added to its environment when not NULL. */
 static void job_start(struct job *job, const char *env_assignment,
@@ -107,6 +114,12 @@ static void job_start(struct job *job, const char *env_assignment,
 		dup2(err, 2);
 		if (env_assignment != NULL)
 			putenv((char *)env_assignment);
+		if (job_fsize_limit != 0) {
+			struct rlimit limit = {job_fsize_limit, job_fsize_limit};
+			signal(SIGXFSZ, SIG_IGN);
+			if (setrlimit(RLIMIT_FSIZE, &limit) != 0)
+				_exit(127);
+		}
 		execv(RUNNER, (char *const *)argv);
 		_exit(127);
 	}
@@ -769,6 +782,8 @@ Test(args, bad_arguments_exit_2_naming_the_problem, .timeout = 60)
 		{{"--shard", "1", HELPER("pass")}, "--shard"},
 		{{"--fail", "(", HELPER("pass")}, "--fail"},
 		{{"--ignore", "a[", HELPER("pass")}, "--ignore"},
+		{{"--windows", "0", HELPER("pass")}, "--windows"},
+		{{"--junit", "", HELPER("pass")}, "--junit"},
 		{{"--count", "3"}, "no command"},
 		{{"--count", "1", "--", "/nonexistent/program"}, "/nonexistent/program"},
 	};
@@ -788,7 +803,7 @@ Test(args, bad_arguments_exit_2_naming_the_problem, .timeout = 60)
 		cr_expect_not_null(strstr(job.stderr_text, cases[i].must_name),
 				   "case %zu: message does not name '%s':\n%s", i,
 				   cases[i].must_name, job.stderr_text);
-		if (i < 14)
+		if (i < 16)
 			cr_expect_not_null(strstr(job.stderr_text, "usage:"),
 					   "case %zu: no usage", i);
 		cr_expect_eq(count_lines(job.runs_tsv), 0, "case %zu ran runs", i);
@@ -863,4 +878,461 @@ Test(hygiene, runs_get_only_stdin_stdout_stderr, .timeout = 30)
 		fds++;
 	}
 	cr_assert_eq(fds, 4, "%s", log);
+}
+
+/* ---- The whole output counts ----------------------------------------------------- */
+
+Test(scan, report_after_64_mib_of_output_counts, .timeout = 60)
+{
+	struct job job;
+	job_init(&job);
+	/* 65 MiB of 100-byte lines, then the report. */
+	RUN(&job, 50, "--count", "1", "-q", "--no-diagnose", "--out", job.out,
+	    HELPER("bigout"), "68157440");
+	cr_assert_eq(job_exit_code(&job), 1, "%s", job.stderr_text);
+	cr_assert_eq(class_count(&job, "race"), 1, "%s", job.summary);
+}
+
+Test(scan, report_inside_one_long_line_across_segments, .timeout = 30)
+{
+	/* One line of 65,531 bytes and then the report, so the marker
+	 * straddles the scanner's 64 KiB segment border, and one just past
+	 * a 256 KiB read chunk. */
+	static const char *const sizes[] = {"65531", "262141"};
+	for (size_t i = 0; i < 2; i++) {
+		struct job job;
+		job_init(&job);
+		RUN(&job, 25, "--count", "1", "-q", "--no-diagnose", "--out",
+		    job.out, HELPER("bigout"), sizes[i], "long");
+		cr_assert_eq(job_exit_code(&job), 1, "%s", job.stderr_text);
+		cr_assert_eq(class_count(&job, "race"), 1, "size %s: %s", sizes[i],
+			     job.summary);
+	}
+}
+
+Test(scan, windows_summed_from_the_fixed_line_only, .timeout = 30)
+{
+	struct job job;
+	job_init(&job);
+	RUN(&job, 25, "--count", "3", "-q", "--no-diagnose", "--out", job.out,
+	    HELPER("windows"));
+	cr_assert_eq(job_exit_code(&job), 0, "%s", job.stderr_text);
+	char field[32];
+	cr_assert(tsv_field(job.runs_tsv, 0, 9, field, sizeof field));
+	cr_assert_str_eq(field, "25", "%s", job.runs_tsv);
+	cr_assert_eq(json_u64(job.summary, "windows"), 75, "%s", job.summary);
+	cr_assert_not_null(strstr(job.stdout_text, "hazard windows 75, 95% upper bound per window"),
+			   "%s", job.stdout_text);
+	/* A program that prints no count has "-", and 0 in the sum. */
+	struct job plain;
+	job_init(&plain);
+	RUN(&plain, 25, "--count", "1", "-q", "--no-diagnose", "--out", plain.out,
+	    HELPER("pass"));
+	cr_assert(tsv_field(plain.runs_tsv, 0, 9, field, sizeof field));
+	cr_assert_str_eq(field, "-");
+	cr_assert_eq(json_u64(plain.summary, "windows"), 0);
+}
+
+Test(scan, windows_target_stops_starting_runs, .timeout = 30)
+{
+	/* 25 windows a run, one run at a time: the third run reaches 60. */
+	struct job job;
+	job_init(&job);
+	RUN(&job, 25, "--windows", "60", "-p", "1", "-q", "--no-diagnose",
+	    "--out", job.out, HELPER("windows"));
+	cr_assert_eq(job_exit_code(&job), 0, "%s", job.stderr_text);
+	cr_assert_eq(json_u64(job.summary, "runs"), 3, "%s", job.summary);
+	cr_assert_eq(json_u64(job.summary, "windows"), 75);
+	cr_assert_eq(json_u64(job.summary, "windows_target"), 60);
+	cr_assert_not_null(strstr(job.summary, "\"stopped_by\": \"windows\""),
+			   "%s", job.summary);
+}
+
+/* ---- A run's output is its own ------------------------------------------------------ */
+
+Test(isolation, setsid_leftover_cannot_write_into_a_later_run, .timeout = 60)
+{
+	struct job job;
+	job_init(&job);
+	char fifo[160];
+	snprintf(fifo, sizeof fifo, "%s/go", job.dir);
+	cr_assert_eq(mkfifo(fifo, 0600), 0, "mkfifo: %s", strerror(errno));
+	snprintf(fifo, sizeof fifo, "%s/done", job.dir);
+	cr_assert_eq(mkfifo(fifo, 0600), 0, "mkfifo: %s", strerror(errno));
+	RUN(&job, 50, "--count", "2", "-p", "1", "-t", "20", "-q",
+	    "--no-diagnose", "--out", job.out, HELPER("escapee"), job.dir);
+	cr_assert_eq(job_exit_code(&job), 0, "stdout:\n%s\nstderr:\n%s",
+		     job.stdout_text, job.stderr_text);
+	cr_assert_eq(class_count(&job, "pass"), 2, "%s", job.summary);
+	/* The escaped process did write (run 1 waited for it). */
+	cr_assert_not_null(strstr(job.runs_tsv, "\tpass\t"), "%s", job.runs_tsv);
+}
+
+/* ---- Results are never lost silently ----------------------------------------------- */
+
+Test(lost, unwritable_summary_fails_before_the_first_run, .timeout = 30)
+{
+	struct job job;
+	job_init(&job);
+	char json[200];
+	snprintf(json, sizeof json, "%s/no/such/folder/summary.json", job.dir);
+	RUN(&job, 25, "--count", "3", "-q", "--no-diagnose", "--json", json,
+	    "--out", job.out, HELPER("pass"));
+	cr_assert_eq(job_exit_code(&job), 3, "%s", job.stderr_text);
+	cr_assert_not_null(strstr(job.stderr_text, "no/such/folder/summary.json"),
+			   "%s", job.stderr_text);
+	cr_assert_eq(count_lines(job.runs_tsv), 0, "runs started: %s", job.runs_tsv);
+}
+
+Test(lost, unwritable_junit_and_out_fail_before_the_first_run, .timeout = 30)
+{
+	struct job job;
+	job_init(&job);
+	char junit[200];
+	snprintf(junit, sizeof junit, "%s/missing/junit.xml", job.dir);
+	RUN(&job, 25, "--count", "3", "-q", "--junit", junit, "--out", job.out,
+	    HELPER("pass"));
+	cr_assert_eq(job_exit_code(&job), 3, "%s", job.stderr_text);
+	cr_assert_not_null(strstr(job.stderr_text, "missing/junit.xml"), "%s",
+			   job.stderr_text);
+	cr_assert_null(job.runs_tsv);
+
+	struct job under_file;
+	job_init(&under_file);
+	char out[200];
+	snprintf(out, sizeof out, "%s/stdout.txt/out", under_file.dir);
+	RUN(&under_file, 25, "--count", "1", "-q", "--out", out, HELPER("pass"));
+	cr_assert_eq(job_exit_code(&under_file), 3, "%s", under_file.stderr_text);
+	cr_assert_not_null(strstr(under_file.stderr_text, "cannot create --out folder"),
+			   "%s", under_file.stderr_text);
+}
+
+Test(lost, a_full_disk_mid_job_exits_3_not_0, .timeout = 60)
+{
+	/* runs.tsv outgrows 4 KiB after some 50 runs of a passing program. */
+	struct job job;
+	job_init(&job);
+	job_fsize_limit = 4096;
+	RUN(&job, 50, "--count", "200", "-q", "--no-diagnose", "--out", job.out,
+	    HELPER("pass"));
+	job_fsize_limit = 0;
+	cr_assert_eq(job_exit_code(&job), 3, "%s", job.stderr_text);
+	cr_assert_not_null(strstr(job.stderr_text, "cannot append to runs.tsv"),
+			   "%s", job.stderr_text);
+	cr_assert_not_null(strstr(job.stderr_text, "results were lost"), "%s",
+			   job.stderr_text);
+}
+
+/* ---- Reports stay valid whatever they carry ----------------------------------------- */
+
+/* UTF-8 checked by glibc's iconv, not by the runner's own code. */
+static bool valid_utf8(const char *text)
+{
+	iconv_t cd = iconv_open("UTF-8", "UTF-8");
+	cr_assert_neq(cd, (iconv_t)-1);
+	size_t in_left = strlen(text), out_left = in_left * 2 + 16;
+	char *out = malloc(out_left), *out_p = out;
+	char *in = (char *)text;
+	size_t rc = iconv(cd, &in, &in_left, &out_p, &out_left);
+	iconv_close(cd);
+	free(out);
+	return rc != (size_t)-1 && in_left == 0;
+}
+
+static bool has_raw_control(const char *text)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		if ((*p < 0x20 && *p != '\n') || *p == 0x7f)
+			return true;
+	return false;
+}
+
+Test(reports, summary_valid_json_whatever_the_bytes, .timeout = 30)
+{
+	cr_assert(!valid_utf8("bad \xff"), "iconv does not reject invalid UTF-8");
+	struct job job;
+	job_init(&job);
+	job_run(&job, 25, "RWTEST_DIAG_MODE=bytes", (const char *const[]){
+		"--count", "1", "-q", "--diagnose", HELPER("diag"), "--fail",
+		"\xff|x", "--out", job.out, HELPER("fail"), "arg\xc3\x28\x01", NULL});
+	cr_assert_eq(job_exit_code(&job), 1, "%s", job.stderr_text);
+	cr_assert(valid_utf8(job.summary), "summary is not UTF-8:\n%s", job.summary);
+	cr_assert(!has_raw_control(job.summary), "%s", job.summary);
+	cr_assert_not_null(strstr(job.summary, "\"verdict\": \"bad \xef\xbf\xbd"),
+			   "%s", job.summary);
+	cr_assert_not_null(strstr(job.summary, "\\u0001"), "%s", job.summary);
+	cr_assert_not_null(strstr(job.summary, "<&\\\"'>"), "%s", job.summary);
+}
+
+static size_t count_of(const char *text, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+Test(reports, junit_one_case_per_run_escaped, .timeout = 30)
+{
+	struct job job;
+	job_init(&job);
+	char junit[200];
+	snprintf(junit, sizeof junit, "%s/junit.xml", job.dir);
+	job_run(&job, 25, "RWTEST_DIAG_MODE=bytes", (const char *const[]){
+		"--count", "4", "-q", "--diagnose", HELPER("diag"), "--junit",
+		junit, "--out", job.out, HELPER("flaky"), NULL});
+	char *xml = read_text(junit);
+	cr_assert_not_null(xml, "no %s; stderr:\n%s", junit, job.stderr_text);
+	uint64_t failures = json_u64(job.summary, "failures");
+	cr_assert(strncmp(xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", 39) == 0);
+	cr_assert(valid_utf8(xml), "%s", xml);
+	cr_assert(!has_raw_control(xml), "%s", xml);
+	cr_assert_eq(count_of(xml, "<testcase "), 4, "%s", xml);
+	cr_assert_eq(count_of(xml, "<failure "), failures, "%s", xml);
+	char totals[128];
+	snprintf(totals, sizeof totals, "tests=\"4\" failures=\"%" PRIu64 "\"",
+		 failures);
+	cr_assert_not_null(strstr(xml, totals), "%s", xml);
+	if (failures > 0) {
+		cr_assert_not_null(strstr(xml, "&lt;&amp;&quot;&apos;&gt;"), "%s", xml);
+		cr_assert_not_null(strstr(xml, "log: "), "%s", xml);
+		cr_assert_not_null(strstr(xml, "-other.log"), "%s", xml);
+	}
+	/* Markup is balanced: every case opened is closed. */
+	cr_assert_eq(count_of(xml, "<testcase ") - count_of(xml, "/>\n    <testcase")
+		     - (strstr(xml, "\"/>\n  </testsuite>") != NULL),
+		     count_of(xml, "</testcase>"), "%s", xml);
+	cr_assert_not_null(strstr(xml, "</testsuite>\n</testsuites>\n"));
+	free(xml);
+}
+
+Test(reports, tap_version_13_a_point_per_run_and_the_plan, .timeout = 30)
+{
+	struct job job;
+	job_init(&job);
+	RUN(&job, 25, "--count", "4", "--tap", "--no-diagnose", "--out", job.out,
+	    HELPER("flaky"));
+	const char *tap = job.stdout_text;
+	cr_assert(strncmp(tap, "TAP version 13\n", 15) == 0, "%s", tap);
+	uint64_t failures = json_u64(job.summary, "failures");
+	cr_assert_eq(count_of(tap, "\nnot ok "), failures, "%s", tap);
+	cr_assert_eq(count_of(tap, "\nok ") + failures, 4, "%s", tap);
+	cr_assert_eq(count_of(tap, "\n  ---\n"), failures, "%s", tap);
+	size_t len = strlen(tap);
+	cr_assert(len > 5 && strcmp(tap + len - 5, "1..4\n") == 0, "%s", tap);
+	/* Everything else on stdout is a TAP comment. */
+	for (const char *line = tap; *line; line = strchr(line, '\n') + 1) {
+		bool known = !strncmp(line, "TAP version", 11) || !strncmp(line, "ok ", 3) ||
+			     !strncmp(line, "not ok ", 7) || !strncmp(line, "  ", 2) ||
+			     !strncmp(line, "# ", 2) || !strncmp(line, "1..", 3);
+		cr_assert(known, "not TAP: %.*s", (int)strcspn(line, "\n"), line);
+	}
+}
+
+/* ---- A flight record per run --------------------------------------------------------- */
+
+Test(flight, a_record_per_run_kept_for_failures, .timeout = 30)
+{
+	struct job job;
+	job_init(&job);
+	char flight_dir[200];
+	snprintf(flight_dir, sizeof flight_dir, "%s/flight", job.dir);
+	job_run(&job, 25, "RACEWIRE_OPTIONS=verbosity=0", (const char *const[]){
+		"--count", "4", "-p", "2", "-q", "--no-diagnose", "--flight",
+		flight_dir, "--out", job.out, HELPER("flightrec"), NULL});
+	cr_assert_eq(job_exit_code(&job), 1, "%s", job.stderr_text);
+	for (int seq = 0; seq < 4; seq++) {
+		char path[256];
+		snprintf(path, sizeof path, "%s/run-%d.flight", flight_dir, seq);
+		char *record = read_text(path);
+		if (seq % 2 == 0) {
+			cr_expect_null(record, "passing run %d's record kept", seq);
+			continue;
+		}
+		cr_assert_not_null(record, "failed run %d has no %s", seq, path);
+		char want[64];
+		snprintf(want, sizeof want, "flight record of run %d\n", seq);
+		cr_assert_str_eq(record, want);
+		free(record);
+		char *log = read_log(&job, (uint64_t)seq, "other");
+		cr_assert_not_null(log);
+		char options[300];
+		snprintf(options, sizeof options,
+			 "options: verbosity=0:flight=%s/run-%d.flight\n", flight_dir, seq);
+		cr_assert_not_null(strstr(log, options), "%s", log);
+		free(log);
+	}
+	cr_assert_not_null(strstr(job.runs_tsv, "/run-1.flight\n"), "%s", job.runs_tsv);
+}
+
+Test(flight, bad_folder_is_refused, .timeout = 30)
+{
+	struct job job;
+	job_init(&job);
+	RUN(&job, 25, "--count", "1", "--flight", "a:b", "--out", job.out,
+	    HELPER("pass"));
+	cr_assert_eq(job_exit_code(&job), 2);
+	cr_assert_not_null(strstr(job.stderr_text, "bad value for --flight: 'a:b'"),
+			   "%s", job.stderr_text);
+	struct job under_file;
+	job_init(&under_file);
+	char dir[200];
+	snprintf(dir, sizeof dir, "%s/stdout.txt/flight", under_file.dir);
+	RUN(&under_file, 25, "--count", "1", "--flight", dir, "--out",
+	    under_file.out, HELPER("pass"));
+	cr_assert_eq(job_exit_code(&under_file), 3);
+	cr_assert_not_null(strstr(under_file.stderr_text, "cannot create --flight folder"),
+			   "%s", under_file.stderr_text);
+}
+
+/* ---- Progress ------------------------------------------------------------------------ */
+
+Test(job, progress_line_shows_rate_and_time_left, .timeout = 30)
+{
+	struct job job;
+	job_init(&job);
+	RUN(&job, 25, "--budget", "5.5", "--no-diagnose", "--out", job.out,
+	    HELPER("pass"));
+	cr_assert_eq(job_exit_code(&job), 0);
+	cr_assert_not_null(strstr(job.stderr_text, " runs/s, about "), "%s",
+			   job.stderr_text);
+	cr_assert_not_null(strstr(job.stderr_text, "s left"), "%s", job.stderr_text);
+}
+
+/* ---- merge --------------------------------------------------------------------------- */
+
+static void run_shard(struct job *job, const char *dir, const char *shard,
+		      const char *helper)
+{
+	job_init(job);
+	/* "DIR/shard-I-of-N-<program>" */
+	const char *slash = strchr(shard, '/');
+	const char *program = strrchr(helper, '/') + 1;
+	snprintf(job->out, sizeof job->out, "%.40s/shard-%.*s-of-%.8s-%.16s", dir,
+		 (int)(slash - shard), shard, slash + 1, program);
+	RUN(job, 25, "--count", "6", "--shard", shard, "-q", "--no-diagnose",
+	    "--out", job->out, helper);
+}
+
+struct merged {
+	int status;
+	char *out, *err;
+};
+
+/* racewire-stress merge ARGS..., run like any job (in its own folder). */
+static struct merged merge(const char *const *args)
+{
+	const char *argv[16] = {"merge"};
+	size_t n = 1;
+	for (; args[n - 1] != NULL; n++)
+		argv[n] = args[n - 1];
+	argv[n] = NULL;
+	struct job job;
+	job_init(&job);
+	job_run(&job, 25, NULL, argv);
+	return (struct merged){job_exit_code(&job), job.stdout_text,
+			       job.stderr_text};
+}
+
+Test(merge, shards_combine_into_one_job, .timeout = 60)
+{
+	struct job a, b, c;
+	char dir[] = "/tmp/rws-merge-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	run_shard(&a, dir, "0/3", HELPER("flaky"));
+	run_shard(&b, dir, "1/3", HELPER("flaky"));
+	run_shard(&c, dir, "2/3", HELPER("flaky"));
+	char out[200];
+	snprintf(out, sizeof out, "%s/all", dir);
+	struct merged m = merge((const char *const[]){out, a.out, b.out, c.out, NULL});
+	uint64_t failures = json_u64(a.summary, "failures") +
+			    json_u64(b.summary, "failures") +
+			    json_u64(c.summary, "failures");
+	cr_assert_eq(m.status, failures > 0 ? 1 : 0, "%s", m.err);
+	char path[260];
+	snprintf(path, sizeof path, "%s/summary.json", out);
+	char *summary = read_text(path);
+	cr_assert_not_null(summary, "%s", m.err);
+	cr_assert_eq(json_u64(summary, "runs"), 6);
+	cr_assert_eq(json_u64(summary, "failures"), failures);
+	cr_assert_eq(json_u64(summary, "merged_shards"), 3);
+	cr_assert_eq(json_u64(summary, "shards_missing"), 0);
+	char rate[64];
+	snprintf(rate, sizeof rate, "failure rate %" PRIu64 "/6 = ", failures);
+	cr_assert_not_null(strstr(m.out, rate), "%s", m.out);
+	snprintf(path, sizeof path, "%s/runs.tsv", out);
+	char *tsv = read_text(path);
+	cr_assert_eq(count_lines(tsv), 7, "%s", tsv);
+	/* Every failed run's log is in OUT, and runs.tsv points there. */
+	for (size_t row = 0; row < 6; row++) {
+		char log[300];
+		cr_assert(tsv_field(tsv, row, 7, log, sizeof log));
+		if (strcmp(log, "-") == 0)
+			continue;
+		cr_assert(strncmp(log, out, strlen(out)) == 0, "%s", log);
+		cr_assert_eq(access(log, R_OK), 0, "%s missing", log);
+	}
+	cr_assert_not_null(strstr(m.out, "merged from 3 shard folders"), "%s", m.out);
+	free(summary);
+	free(tsv);
+
+	/* Two of three: merged, with the missing shard named. */
+	snprintf(out, sizeof out, "%s/partial", dir);
+	m = merge((const char *const[]){out, a.out, c.out, NULL});
+	cr_assert_lt(m.status, 2, "%s", m.err);
+	cr_assert_not_null(strstr(m.out, "missing shards of 3: 1\n"), "%s", m.out);
+}
+
+Test(merge, bad_folders_are_refused_naming_them, .timeout = 60)
+{
+	char dir[] = "/tmp/rws-merge-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	struct job a, b, other, dup;
+	run_shard(&a, dir, "0/2", HELPER("pass"));
+	run_shard(&b, dir, "1/2", HELPER("pass"));
+	run_shard(&other, dir, "1/2", HELPER("flaky"));
+	job_init(&dup);
+	snprintf(dup.out, sizeof dup.out, "%s/dup", dir);
+	RUN(&dup, 25, "--count", "6", "--shard", "0/2", "-q", "--no-diagnose",
+	    "--out", dup.out, HELPER("pass"));
+	char out[200], missing[200];
+	snprintf(out, sizeof out, "%s/m", dir);
+	snprintf(missing, sizeof missing, "%s/nowhere", dir);
+
+	struct merged m = merge((const char *const[]){out, a.out, missing, NULL});
+	cr_assert_eq(m.status, 2);
+	cr_assert_not_null(strstr(m.err, "nowhere: no such folder"), "%s", m.err);
+	m = merge((const char *const[]){out, a.out, other.out, NULL});
+	cr_assert_eq(m.status, 2);
+	cr_assert_not_null(strstr(m.err, "not shards of one job"), "%s", m.err);
+	m = merge((const char *const[]){out, a.out, dup.out, NULL});
+	cr_assert_eq(m.status, 2);
+	cr_assert_not_null(strstr(m.err, "are both shard 0/2"), "%s", m.err);
+	m = merge((const char *const[]){out, NULL});
+	cr_assert_eq(m.status, 2);
+	cr_assert_not_null(strstr(m.err, "no shard folders given"), "%s", m.err);
+	cr_assert_not_null(strstr(m.err, "usage: racewire-stress merge OUT DIR..."));
+	cr_assert_neq(access(out, F_OK), 0, "OUT created despite an error");
+
+	/* A shard cut short: one line fewer in runs.tsv than its summary says. */
+	char path[260];
+	snprintf(path, sizeof path, "%s/runs.tsv", b.out);
+	char *tsv = read_text(path);
+	*strrchr(tsv, '\n') = '\0';
+	*(strrchr(tsv, '\n') + 1) = '\0';
+	FILE *f = fopen(path, "w");
+	fputs(tsv, f);
+	fclose(f);
+	free(tsv);
+	m = merge((const char *const[]){out, a.out, b.out, NULL});
+	cr_assert_eq(m.status, 2);
+	cr_assert_not_null(strstr(m.err, "the folder is incomplete"), "%s", m.err);
+
+	/* Not an output folder at all; and OUT that already holds a job. */
+	m = merge((const char *const[]){out, dir, NULL});
+	cr_assert_eq(m.status, 2);
+	cr_assert_not_null(strstr(m.err, "cannot read summary.json"), "%s", m.err);
+	m = merge((const char *const[]){a.out, dup.out, NULL});
+	cr_assert_eq(m.status, 2);
+	cr_assert_not_null(strstr(m.err, "already holds a job"), "%s", m.err);
 }

@@ -5,6 +5,8 @@
 #include <criterion/criterion.h>
 #include <racewire.h>
 
+#include "fatal.h"
+
 #include <signal.h>
 #include <sys/mman.h>
 
@@ -22,18 +24,43 @@ static void start_with(rw_policy_t policy)
 
 static char sync_word;
 
-Test(policy, abort_is_default_and_aborts, .signal = SIGABRT)
+static void acquire_unwired(void)
 {
-	start_with(RW_POLICY_ABORT);
-	cr_assert_eq(rw_proc_unwire(main_proc), 0);
+	fatal_init_or_die(&main_task, &main_proc); /* policy abort: the default */
+	if (rw_proc_unwire(main_proc) != 0)
+		_exit(2);
 	rw_acquire(&sync_word);
 }
 
-Test(policy, abort_without_task, .signal = SIGABRT)
+Test(policy, abort_is_default_and_aborts, .timeout = 30)
 {
-	start_with(RW_POLICY_ABORT);
-	cr_assert_eq(rw_task_switch(NULL), 0);
+	struct fatal r = fatal_run(acquire_unwired);
+	expect_fatal(&r, "rw_acquire(");
+	expect_line(&r, " on M1 (tid ");
+	expect_line(&r, " with no processor context wired\n");
+	expect_line(&r, "racewire:   task: T1\n");
+	expect_line(&r, "racewire:   last context on this thread: P0, now free (previous owner M1)\n");
+	expect_line(&r, "racewire:   policy: abort ");
+	expect_line(&r, "(seed 001, Go issue 27660)");
+	free(r.err);
+}
+
+static void release_without_task(void)
+{
+	fatal_init_or_die(&main_task, &main_proc);
+	if (rw_task_switch(NULL) != 0)
+		_exit(2);
 	rw_release(&sync_word);
+}
+
+Test(policy, abort_without_task, .timeout = 30)
+{
+	struct fatal r = fatal_run(release_without_task);
+	expect_fatal(&r, "rw_release(");
+	expect_line(&r, " on M1 (tid ");
+	expect_line(&r, " with no current task\n");
+	expect_line(&r, "racewire:   hint: call rw_task_switch(task) ");
+	free(r.err);
 }
 
 Test(policy, drop_counts_and_skips)

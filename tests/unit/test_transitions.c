@@ -7,10 +7,14 @@
 #include <sched.h>
 
 #include "../../shim/internal.h"
+#include "fatal.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static rw_task_t *main_task;
@@ -64,14 +68,27 @@ Test(foreign, exit_with_context_acquires_at_once)
 }
 
 /* The reordering Go made for issue 27660 is enforced, not just allowed:
- * an access while the acquire is held is the seed-001 misuse. */
-Test(foreign, access_while_acquire_held_is_diagnosed, .signal = SIGABRT)
+ * an access while the acquire is held is the seed-001 misuse. It ends the
+ * process, so it runs in a child (fatal.h), from a suite with no .init. */
+static void access_while_acquire_held(void)
 {
+	fatal_init_or_die(&main_task, &p0);
 	rw_proc_t *released;
-	cr_assert_eq(rw_foreign_enter(&released), 0);
-	cr_assert_eq(rw_foreign_exit(), 0);
+	if (rw_foreign_enter(&released) != 0 || rw_foreign_exit() != 0)
+		_exit(2);
 	static long word;
 	rw_read(&word, RW_PC());
+}
+
+Test(foreign_fatal, access_while_acquire_held_is_diagnosed, .timeout = 30)
+{
+	struct fatal r = fatal_run(access_while_acquire_held);
+	expect_fatal(&r, "rw_read(");
+	expect_line(&r, " on M1 (tid ");
+	expect_line(&r, " with no processor context wired\n");
+	expect_line(&r, "racewire:   held acquire: yes: a foreign call returned on this thread");
+	expect_line(&r, "(seed 001, Go issue 27660)");
+	free(r.err);
 }
 
 Test(foreign, misuse)
@@ -133,12 +150,14 @@ Test(ext, suspender_skips_a_thread_in_external_code)
 }
 
 static rw_thread_t *worker_thread;
+static _Atomic pid_t worker_tid;
 static _Atomic int worker_ready, worker_entered, worker_go;
 
 static void *enter_external(void *arg)
 {
 	(void)arg;
 	worker_thread = rw_thread_self();
+	atomic_store(&worker_tid, (pid_t)syscall(SYS_gettid));
 	atomic_store(&worker_ready, 1);
 	while (!atomic_load(&worker_go))
 		;
@@ -148,17 +167,43 @@ static void *enter_external(void *arg)
 	return NULL;
 }
 
+/* How often thread tid has blocked (slept, waited) so far, or -1. */
+static long voluntary_switches(pid_t tid)
+{
+	char path[64], line[128];
+	snprintf(path, sizeof path, "/proc/self/task/%d/status", (int)tid);
+	FILE *f = fopen(path, "r");
+	long n = -1;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return n;
+}
+
 /* While a suspender holds a thread, that thread cannot enter external
- * code: it waits until the suspender lets go. */
+ * code: it waits until the suspender lets go.
+ *
+ * No sleep decides the outcome. The worker busy-waits for "go" and then
+ * calls rw_ext_enter, so once it has blocked twice since "go" it is inside
+ * rw_ext_enter, backing off after failed attempts on the word (nothing
+ * else on its way blocks). Only then is "not entered" checked; a bounded
+ * loop (yields, no sleep) caps the wait should the back-off ever stop
+ * blocking, and the check holds whenever it is made. */
 Test(ext, thread_waits_for_suspender, .timeout = 30)
 {
 	pthread_t t;
 	pthread_create(&t, NULL, enter_external, NULL);
 	while (!atomic_load(&worker_ready))
 		;
+	pid_t tid = atomic_load(&worker_tid);
 	cr_assert_eq(rw_suspend_begin(worker_thread), 0);
+	long before = voluntary_switches(tid);
+	cr_assert_geq(before, 0, "cannot read /proc/self/task/%d/status", (int)tid);
 	atomic_store(&worker_go, 1);
-	usleep(50 * 1000);
+	for (int i = 0; i < 1000000 && voluntary_switches(tid) < before + 2; i++)
+		sched_yield();
 	cr_expect_eq(atomic_load(&worker_entered), 0, "entered while a suspender held it");
 	cr_assert_eq(rw_suspend_end(worker_thread), 0);
 	pthread_join(t, NULL);
@@ -212,11 +257,23 @@ static void *exit_elsewhere(void *cb)
 
 /* A callback that would return into foreign code from another thread dies
  * with a message instead of a SEGV on the wrong stack. */
-Test(callback, exit_on_another_thread_is_fatal, .signal = SIGABRT)
+static void callback_exit_elsewhere(void)
 {
+	fatal_init_or_die(&main_task, &p0);
 	static rw_callback_t cb;
-	cr_assert_eq(rw_callback_enter(&cb), 0);
+	if (rw_callback_enter(&cb) != 0)
+		_exit(2);
 	in_thread(exit_elsewhere, &cb);
+}
+
+Test(callback_fatal, exit_on_another_thread_is_fatal, .timeout = 30)
+{
+	struct fatal r = fatal_run(callback_exit_elsewhere);
+	expect_fatal(&r, "task T1 moved from M1 to M2 during callback\n");
+	expect_line(&r, "racewire:   hazard: returning would run foreign code's frames on M1's stack "
+	                "from M2\n");
+	expect_line(&r, "(seed 002, Go issue 47441)");
+	free(r.err);
 }
 
 Test(callback, misuse)

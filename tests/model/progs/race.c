@@ -164,6 +164,8 @@ static void closed_reader(void *arg)
 	md_wg_done(&wg);
 }
 
+/* Not synchronization: C's own work, long enough that the monitor may
+ * retake the caller's P (the shape of seed 001). Nothing waits for it. */
 static long c_usleep(void *arg)
 {
 	(void)arg;

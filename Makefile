@@ -95,9 +95,10 @@ EXAMPLE_CXX_BINS := $(patsubst examples/%.cpp,$(O)/examples/%,$(EXAMPLE_CXX_SRCS
 EXAMPLE_BINS := $(patsubst examples/%.c,$(O)/examples/%,$(EXAMPLE_SRCS)) $(EXAMPLE_CXX_BINS)
 
 MODEL_LIB := $(if $(MODEL_SRCS),$(O)/lib/libmodel.a)
-MODEL_NORACE_LIB := $(if $(MODEL_SRCS),$(O)/lib/libmodel_norace.a)
+# The model without race detection: built by the none backend's build.
+NONE_O := $(O)/none
+NONE_LIBS := $(NONE_O)/lib/libmodel.a $(NONE_O)/lib/libracewire.a
 MODEL_OBJS := $(patsubst %,$(O)/obj/%.o,$(basename $(MODEL_SRCS)))
-MODEL_NORACE_OBJS := $(patsubst %,$(O)/obj-norace/%.o,$(basename $(MODEL_SRCS)))
 MODEL_TEST_BINS := $(patsubst tests/model/%.c,$(O)/tests/model/%,$(MODEL_TESTS))
 MODEL_PROG_BINS := $(patsubst tests/model/progs/%.c,$(O)/progs/release/model_%,$(MODEL_PROGS)) \
                    $(patsubst tests/model/progs/%.c,$(O)/progs/debug/model_%,$(MODEL_PROGS))
@@ -189,28 +190,27 @@ $(O)/progs/debug/%: $(O)/obj/tests/progs/%.o $(LIB) $(TSAN_DEBUG_OBJ)
 	$(call link_tsan,$(TSAN_DEBUG_OBJ))
 
 # ---- The model M:N runtime (model/) -------------------------------------------
-# Built twice: with racewire annotations (libmodel.a) and without any
-# (libmodel_norace.a, -DMODEL_NORACE: no racewire, no TSan), so benchmarks
-# can show what the race detector costs.
+# One source, built per backend: with BACKEND=go it drives TSan; its
+# "norace" build is the none backend's (O/none/lib/libmodel.a with the none
+# libracewire.a: every guard, no TSan), so benchmarks show what race
+# detection costs, as Go's with and without -race.
 MODEL_CFLAGS := -Imodel/include
 $(O)/obj/model/%.o: RW_CFLAGS += $(MODEL_CFLAGS)
 $(O)/obj/model/%.o: model/%.S
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(RW_CFLAGS) -c -o $@ $<
-$(O)/obj-norace/model/%.o: model/%.c
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(RW_CFLAGS) $(MODEL_CFLAGS) -DMODEL_NORACE -c -o $@ $<
-$(O)/obj-norace/model/%.o: model/%.S
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(RW_CFLAGS) $(MODEL_CFLAGS) -DMODEL_NORACE -c -o $@ $<
 $(O)/lib/libmodel.a: $(MODEL_OBJS)
 	@mkdir -p $(@D)
 	@rm -f $@
 	$(AR) rcs $@ $^
-$(O)/lib/libmodel_norace.a: $(MODEL_NORACE_OBJS)
-	@mkdir -p $(@D)
-	@rm -f $@
-	$(AR) rcs $@ $^
+ifneq ($(BACKEND),none)
+# The none backend's libraries, from its own build (a sub-make into
+# O/none: the same sources, another configuration).
+.PHONY: none-libs
+none-libs:
+	@$(MAKE) --no-print-directory BACKEND=none O=$(NONE_O) $(NONE_LIBS)
+$(NONE_LIBS): none-libs
+endif
 
 # Programs on the model runtime: its library, then racewire's, then TSan.
 link_model = $(CC) $(RW_LDFLAGS) -o $@ $(filter %.o,$^) $(MODEL_LIB) $(LIB) $(1) $(2) $(RW_LIBS)
@@ -236,10 +236,10 @@ $(O)/bench/model/%: $(O)/obj/bench/model/%.o $(MODEL_LIB) $(LIB) $(TSAN_OBJ)
 	$(call link_model,$(TSAN_OBJ))
 $(O)/obj-norace/bench/model/%.o: bench/model/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(RW_CFLAGS) $(MODEL_CFLAGS) -DMODEL_NORACE -c -o $@ $<
-$(O)/bench/model/%_norace: $(O)/obj-norace/bench/model/%.o $(MODEL_NORACE_LIB)
+	$(CC) $(CFLAGS) $(RW_CFLAGS) $(MODEL_CFLAGS) -DRW_BACKEND_NONE -c -o $@ $<
+$(O)/bench/model/%_norace: $(O)/obj-norace/bench/model/%.o $(NONE_LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(RW_LDFLAGS) -o $@ $^ -lpthread
+	$(CC) $(RW_LDFLAGS) -o $@ $< $(NONE_LIBS) $(RW_LIBS)
 
 # ---- The race-detection fidelity suite: every tests/fidelity/*.c in one
 # program per runtime; tests/model/test_fidelity.c runs each case.

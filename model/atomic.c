@@ -19,37 +19,6 @@
 			md_panic("invalid memory address or nil pointer dereference"); \
 	} while (0)
 
-#ifdef MODEL_NORACE
-
-#define SC __ATOMIC_SEQ_CST
-#define DEFINE(bits, T)                                                             \
-	T md_atomic_load##bits(const T *p)                                          \
-	{                                                                           \
-		NILCHECK(p);                                                        \
-		return __atomic_load_n(p, SC);                                      \
-	}                                                                           \
-	void md_atomic_store##bits(T *p, T v)                                       \
-	{                                                                           \
-		NILCHECK(p);                                                        \
-		__atomic_store_n(p, v, SC);                                         \
-	}                                                                           \
-	T md_atomic_add##bits(T *p, T delta)                                        \
-	{                                                                           \
-		NILCHECK(p);                                                        \
-		return __atomic_add_fetch(p, delta, SC);                            \
-	}                                                                           \
-	int md_atomic_cas##bits(T *p, T old, T new_)                                \
-	{                                                                           \
-		NILCHECK(p);                                                        \
-		return __atomic_compare_exchange_n(p, &old, new_, 0, SC, SC);       \
-	}                                                                           \
-	T md_atomic_swap##bits(T *p, T v)                                           \
-	{                                                                           \
-		NILCHECK(p);                                                        \
-		return __atomic_exchange_n(p, v, SC);                               \
-	}
-
-#else
 
 /* The arithmetic is done on the unsigned type (wrapping, as Go's). pc is
  * the caller's: the report shows the atomic call under it. */
@@ -83,7 +52,6 @@
 		                                     RW_CALLER_PC());               \
 	}
 
-#endif
 
 DEFINE(32, int32_t)
 DEFINE(64, int64_t)

@@ -53,15 +53,7 @@ struct md_cbframe {
 	void *arg;
 	long result;
 	md_m_t *m;                /* the thread the callback arrived on */
-#ifndef MODEL_NORACE
 	rw_callback_t cb;
-#else
-	int ncleanups;
-	struct {
-		void (*fn)(void *);
-		void *arg;
-	} cleanups[8];
-#endif
 };
 
 void md_callback_defer(void (*fn)(void *), void *arg)
@@ -70,15 +62,7 @@ void md_callback_defer(void (*fn)(void *), void *arg)
 	struct md_cbframe *f = m && m->curg ? m->curg->cbtop : NULL;
 	if (!f)
 		md__fatal("md_callback_defer outside a callback");
-#ifndef MODEL_NORACE
 	md__rwcheck(rw_callback_defer(&f->cb, fn, arg), "rw_callback_defer");
-#else
-	if (f->ncleanups == 8)
-		md__fatal("md_callback_defer: more than 8 cleanups");
-	f->cleanups[f->ncleanups].fn = fn;
-	f->cleanups[f->ncleanups].arg = arg;
-	f->ncleanups++;
-#endif
 }
 
 /* The pre-fix cleanup: a preemption point. */
@@ -92,29 +76,14 @@ static void pin(md_g_t *g, struct md_cbframe *f)
 {
 	f->prev = g->cbtop;
 	g->cbtop = f;
-#ifndef MODEL_NORACE
 	md__rwcheck(rw_callback_enter(&f->cb), "rw_callback_enter");
-#else
-	f->ncleanups = 0;
-	if (g->lockcount++ == 0)
-		g->lockedm = f->m;
-#endif
 	if (md_sched.cfg.unguarded_callback)
 		md_callback_defer(cleanup_yield, NULL);
 }
 
 static void unpin(md_g_t *g, struct md_cbframe *f)
 {
-#ifndef MODEL_NORACE
 	md__rwcheck(rw_callback_exit(&f->cb), "rw_callback_exit");
-#else
-	while (f->ncleanups > 0) {
-		f->ncleanups--;
-		f->cleanups[f->ncleanups].fn(f->cleanups[f->ncleanups].arg);
-	}
-	if (--g->lockcount == 0)
-		g->lockedm = NULL;
-#endif
 	g->cbtop = f->prev;
 }
 
@@ -224,16 +193,8 @@ static void foreign_cb_task(void *arg)
 static long callback_foreign_thread(long (*fn)(void *), void *arg)
 {
 	md_m_t *m = NULL;
-#ifndef MODEL_NORACE
 	rw_attach_t a;
 	md__rwcheck(rw_thread_attach(&a, attach_setup, &m), "rw_thread_attach");
-#else
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	attach_setup(&m);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-#endif
 	atomic_fetch_add(&md_sched.st_attaches, 1);
 	md__wait_for_p(m);
 
@@ -247,13 +208,11 @@ static long callback_foreign_thread(long (*fn)(void *), void *arg)
 	 * turns: without root_lock two of them drive the root task's
 	 * ThreadState together (SEGV in __tsan::SlotLock under ThreadCreate,
 	 * found by stress/repro/model_seed004.c with 3 threads). */
-#ifndef MODEL_NORACE
 	static pthread_mutex_t root_lock = PTHREAD_MUTEX_INITIALIZER;
 	pthread_mutex_lock(&root_lock);
 	md__rwcheck(rw_task_start(md_sched.root_task, RW_CALLER_PC(), &g->rw),
 	            "rw_task_start(callback)");
 	pthread_mutex_unlock(&root_lock);
-#endif
 	atomic_store(&g->status, G_RUNNABLE);
 	m->curg = g;
 	md__run_locked(m, g); /* until the callback task switches back */
@@ -264,13 +223,7 @@ static long callback_foreign_thread(long (*fn)(void *), void *arg)
 	md_p_t *p = m->p;
 	md__releasep(m);
 	md__handoffp(p);
-#ifndef MODEL_NORACE
 	md__rwcheck(rw_thread_detach(&a, detach_teardown, m), "rw_thread_detach");
-#else
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	detach_teardown(m);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-#endif
 	return f.result;
 }
 

@@ -139,7 +139,6 @@ static void copy_elem(md_chan_t *c, void *to, const void *from)
 		memcpy(to, from, c->elemsize);
 }
 
-#ifndef MODEL_NORACE
 /* Go's racenotify(c, i, nil): the current task passes through slot i. */
 static void notify(md_chan_t *c, size_t i)
 {
@@ -162,7 +161,6 @@ static void notify_for(md_chan_t *c, size_t i, md_g_t *g)
 	else
 		md__rwcheck(rw_release_merge_for(g->rw, s), "rw_release_merge_for");
 }
-#endif
 
 static md_g_t *curg(void)
 {
@@ -384,9 +382,7 @@ static uint32_t fastrand(void)
 
 int md_select(md_select_case_t *cs, int n, int block)
 {
-#ifndef MODEL_NORACE
 	uintptr_t pc = RW_CALLER_PC(); /* the select statement, for reports */
-#endif
 	if (n < 0 || n > MD_SELECT_MAX)
 		md__fatal("md_select: %d cases (at most %d)", n, MD_SELECT_MAX);
 	md__check_preempt();

@@ -85,13 +85,11 @@ long md_cgocall(long (*fn)(void *), void *arg)
 	md_p_t *p = m->p;
 	m->incgo++;
 	atomic_fetch_add(&p->syscalltick, 1);
-#ifndef MODEL_NORACE
 	rw_proc_t *released = NULL;
 	md__rwcheck(rw_foreign_enter(&released), "rw_foreign_enter");
 	if (released != p->rw)
 		md__fatal("rw_foreign_enter released P%u, not the P of M%u",
 		          rw_proc_id(released), m->id);
-#endif
 	p->m = NULL;
 	m->p = NULL;
 	m->oldp = p;

@@ -54,7 +54,6 @@ typedef struct md_g {
 	int is_main;
 	int cb_foreign;           /* a callback task on a foreign thread */
 	uint64_t wake_ns;         /* md_sleep_us */
-#ifndef MODEL_NORACE
 	rw_task_t *rw;            /* racewire's task: TSan's ThreadState */
 	/* Sync object for direct handoffs to this task while it is parked
 	 * (channels, mutex, wait group). racewire annotates for the current
@@ -62,7 +61,6 @@ typedef struct md_g {
 	 * parked goroutine's behalf; so the waker release-acquires here and the
 	 * woken task acquires it itself. In the heap: G's are heap objects. */
 	uint64_t race_sync;
-#endif
 } md_g_t;
 
 /* ---- Processors ----------------------------------------------------------- */
@@ -82,9 +80,7 @@ typedef struct md_p {
 	struct md_p *link;        /* idle list */
 	/* Monitor's view (Go's sysmontick). */
 	uint64_t mon_schedtick, mon_syscalltick, mon_when;
-#ifndef MODEL_NORACE
 	rw_proc_t *rw;            /* this P's racewire context */
-#endif
 } md_p_t;
 
 /* ---- Threads -------------------------------------------------------------- */
@@ -114,9 +110,7 @@ typedef struct md_m {
 	uintptr_t sus_pc;         /* where the suspended thread was */
 	int sus_np;               /* its no-preempt count (annotations) */
 	_Atomic int in_use;       /* for the monitor: an M that runs tasks */
-#ifndef MODEL_NORACE
 	rw_thread_t *rw;          /* racewire's handle for the suspension word */
-#endif
 } md_m_t;
 
 /* ---- The scheduler -------------------------------------------------------- */
@@ -141,12 +135,10 @@ struct md_sched {
 	_Atomic int running;          /* monitor keeps going while set */
 	_Atomic uint32_t main_done;   /* futex for md_run */
 	md_g_t *sleepers;             /* md_sleep_us, under lock */
-#ifndef MODEL_NORACE
 	rw_task_t *main_rw;           /* T1, from rw_init */
 	rw_task_t *root_task;         /* parent of callback tasks on foreign
 	                               * threads: never runs, never ends */
 	md_m_t *by_rw[MD_MAXM];       /* racewire M number -> md_m */
-#endif
 	/* statistics */
 	_Atomic uint64_t st_started, st_ended, st_stolen, st_retakes, st_preq,
 	    st_async, st_skipped, st_threads, st_attaches;

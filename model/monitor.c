@@ -68,10 +68,8 @@ static void on_sigurg(int sig, siginfo_t *si, void *ucv)
 	/* Seed 004: only a runtime thread with its state fully built. */
 	if (!m)
 		goto out;
-#ifndef MODEL_NORACE
 	if (m->foreign && !rw_thread_is_attached())
 		goto out;
-#endif
 	ucontext_t *uc = ucv;
 	m->sus_pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
 	m->sus_np = md__nopreempt;
@@ -125,17 +123,12 @@ static void preempt_by_suspension(md_m_t *m, md_g_t *g)
 {
 	if (m->foreign || !atomic_load(&m->in_use))
 		return; /* foreign threads may exit: cooperative preemption only */
-#ifndef MODEL_NORACE
 	int rc = rw_suspend_begin(m->rw);
 	if (rc == RW_EBUSY) {
 		atomic_fetch_add(&md_sched.st_skipped, 1);
 		return; /* in external code: C, or exiting */
 	}
 	md__rwcheck(rc, "rw_suspend_begin");
-#else
-	if (m->incgo)
-		return;
-#endif
 	uint32_t s = SUS_NONE;
 	if (atomic_compare_exchange_strong(&m->sus, &s, SUS_REQUESTED)) {
 		pthread_kill(m->tid, SIGURG);
@@ -157,9 +150,7 @@ static void preempt_by_suspension(md_m_t *m, md_g_t *g)
 			md__futex_wake(&m->sus, 1);
 		}
 	}
-#ifndef MODEL_NORACE
 	md__rwcheck(rw_suspend_end(m->rw), "rw_suspend_end");
-#endif
 }
 
 static int retake(uint64_t now)

@@ -11,26 +11,6 @@
  * atomic accesses of the word (rw_atomic32_*), so a plain write of the
  * mutex memory racing with its use is reported (TestRaceMutexOverwrite).
  * A failed CAS reloads the word: the retry loops need only a fresh value. */
-#ifdef MODEL_NORACE
-#define PC 0
-static uint32_t st_load(uint32_t *p, uintptr_t pc)
-{
-	(void)pc;
-	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
-}
-
-static int st_cas(uint32_t *p, uint32_t *old, uint32_t new_, uintptr_t pc)
-{
-	(void)pc;
-	return __atomic_compare_exchange_n(p, old, new_, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
-}
-
-static void st_store(uint32_t *p, uint32_t v, uintptr_t pc)
-{
-	(void)pc;
-	__atomic_store_n(p, v, __ATOMIC_RELEASE);
-}
-#else
 #define PC RW_CALLER_PC()
 static uint32_t st_load(uint32_t *p, uintptr_t pc)
 {
@@ -49,7 +29,6 @@ static void st_store(uint32_t *p, uint32_t v, uintptr_t pc)
 {
 	rw_atomic32_store(p, v, pc);
 }
-#endif
 
 static void unlock_waiters(void *l)
 {

@@ -32,9 +32,7 @@ struct md_try_frame {
 	struct md_cbframe *cbtop;
 	md_m_t *saved_lockedm;
 	int saved_lockcount;
-#ifndef MODEL_NORACE
 	rw_checkpoint_t cp;
-#endif
 };
 
 /* A model pin for md_try (in race builds md__pinned_m also honours it). */
@@ -75,9 +73,7 @@ int md_try(void (*fn)(void *), void *arg, void **value)
 	try_pin(g, m);
 	f.saved_lockedm = g->lockedm;
 	f.saved_lockcount = g->lockcount;
-#ifndef MODEL_NORACE
 	md__rwcheck(rw_checkpoint(&f.cp), "rw_checkpoint");
-#endif
 	g->trys = &f;
 	int panicked = try_body(&f, fn, arg);
 	m = md__m;
@@ -90,9 +86,7 @@ int md_try(void (*fn)(void *), void *arg, void **value)
 		g->lockedm = f.saved_lockedm;
 		g->lockcount = f.saved_lockcount;
 		m->oldp = NULL;
-#ifndef MODEL_NORACE
 		md__rwcheck(rw_checkpoint_restore(&f.cp), "rw_checkpoint_restore");
-#endif
 		if (value)
 			*value = g->panicval;
 	}

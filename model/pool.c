@@ -12,12 +12,10 @@
 /* poolRaceAddr: Go hashes the item's address into a small array of
  * sync words, so unrelated items may share one (only more edges); the
  * model uses the item's address. */
-#ifndef MODEL_NORACE
 static const void *race_addr(const void *x)
 {
 	return x;
 }
-#endif
 
 void md_pool_put(md_pool_t *p, void *x)
 {

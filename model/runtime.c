@@ -70,30 +70,24 @@ void md_init_config(const md_config_t *in)
 	md_sched.nprocs = cfg.nprocs;
 	md__sched_init();
 
-#ifndef MODEL_NORACE
 	rw_task_t *main_task;
 	rw_proc_t *p0;
 	/* NULL options: racewire's defaults plus RACEWIRE_OPTIONS, so a
 	 * reproducer turns guards off without a rebuild. */
 	md__rwcheck(rw_init(NULL, &main_task, &p0), "rw_init");
-#endif
 	md__heap_init();
 	for (int i = 0; i < cfg.nprocs; i++) {
 		md_p_t *p = calloc(1, sizeof *p);
 		p->id = i;
 		pthread_mutex_init(&p->qlock, NULL);
-#ifndef MODEL_NORACE
 		if (i == 0)
 			p->rw = p0;
 		else
 			md__rwcheck(rw_proc_create(&p->rw), "rw_proc_create");
-#endif
 		md_sched.allp[i] = p;
 	}
-#ifndef MODEL_NORACE
 	md__rwcheck(rw_task_start(main_task, RW_PC(), &md_sched.root_task), "rw_task_start(root)");
 	md_sched.main_rw = main_task;
-#endif
 	md__signals_init();
 }
 
@@ -112,14 +106,12 @@ void md_run(void (*fn)(void *), void *arg)
 		md_init(0);
 	md_g_t *g = md__gnew(fn, arg);
 	g->is_main = 1;
-#ifndef MODEL_NORACE
 	/* The main task is racewire's T1, current on this thread since
 	 * rw_init. This thread hands it and P0 to an M: un-current first
 	 * (rule R2), unwire P0 (rule R1), then publish. */
 	g->rw = md_sched.main_rw;
 	md__rwcheck(rw_task_switch(NULL), "rw_task_switch(NULL)");
 	md__rwcheck(rw_proc_unwire(md_sched.allp[0]->rw), "rw_proc_unwire(P0)");
-#endif
 	atomic_store(&g->status, G_RUNNABLE);
 	md_p_t *p0 = md_sched.allp[0];
 	p0->runnext = g;
@@ -161,13 +153,9 @@ _Noreturn void md_exit(int status)
 	fflush(NULL);
 	if (status != 0)
 		_exit(status);
-#ifndef MODEL_NORACE
 	/* The monitor may be about to suspend this thread: rw_fini takes the
 	 * external-code word first (waiting while a suspender holds it), so
 	 * either the suspension completes and resumes first, or it is skipped
 	 * (RW_EBUSY) from then on. Never a thread suspended in exit. */
 	rw_fini();
-#else
-	exit(0);
-#endif
 }

@@ -379,16 +379,12 @@ static void stopm(md_m_t *m)
 
 md_m_t *md__pinned_m(md_g_t *g)
 {
-#ifndef MODEL_NORACE
 	/* racewire is the authority: it pinned the task in
 	 * rw_callback_enter and unpins it when the callback's cleanups ran. */
 	unsigned id = rw_task_pinned_to(g->rw);
 	if (id)
 		return md_sched.by_rw[id % MD_MAXM];
 	return g->lockedm; /* md_try's own pin (panic.c) */
-#else
-	return g->lockedm;
-#endif
 }
 
 /* ---- Finding work ---------------------------------------------------------- */

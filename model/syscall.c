@@ -10,10 +10,8 @@
 
 #include <unistd.h>
 
-#ifndef MODEL_NORACE
 /* Go's syscall.ioSync: one sync object for all file I/O. */
 static char io_sync;
-#endif
 
 struct io {
 	int fd;

@@ -45,10 +45,8 @@ void md__m_register(md_m_t *m)
 {
 	md__m = m;
 	m->tid = pthread_self();
-#ifndef MODEL_NORACE
 	m->rw = rw_thread_self();
 	md_sched.by_rw[rw_thread_id(m->rw) % MD_MAXM] = m;
-#endif
 	atomic_store(&m->in_use, 1);
 }
 

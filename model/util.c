@@ -27,13 +27,8 @@ _Noreturn void md__fatal(const char *fmt, ...)
 
 void md__rwcheck(int rc, const char *what)
 {
-#ifndef MODEL_NORACE
 	if (rc < 0)
 		md__fatal("%s: %s: %s", what, rw_strerror(rc), rw_last_error());
-#else
-	(void)rc;
-	(void)what;
-#endif
 }
 
 uint64_t md__nanotime(void)

@@ -17,13 +17,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Every racewire call of the runtime goes through RACE or sits in
- * #ifndef MODEL_NORACE blocks, so libmodel_norace.a has none at all. */
-#ifdef MODEL_NORACE
-#define RACE(stmt) ((void)0)
-#else
+/* Marks the runtime's racewire calls that are race detection proper
+ * (annotations, not transitions), so that they can be found at a glance.
+ * There is no build without them: the runtime's non-race build links
+ * racewire's none backend, which keeps every guard and drops the calls
+ * into TSan. */
 #define RACE(stmt) do { stmt; } while (0)
-#endif
 
 /* TSan's Go mode shadows only [0x1000, 0xe000000000): the heap and
  * globals. Copies a caller keeps on a task or C stack are outside it and

@@ -6,10 +6,11 @@
  * show, in real code, where each racewire call goes and why; see
  * docs/integration-guide.md for the walk-through.
  *
- * Built twice (Makefile): with racewire (libmodel.a) and with -DMODEL_NORACE
- * (libmodel_norace.a): no racewire, no TSan; every MD_ annotation macro
- * below compiles to nothing, as a compiler would emit no race
- * instrumentation without -race.
+ * Built once per racewire backend (Makefile): with the go backend every MD_
+ * annotation macro below reaches TSan; the runtime's non-race build links
+ * racewire's none backend (O/none), where the guards still check every
+ * transition and the annotations do nothing, as a compiler would emit no
+ * race instrumentation without -race.
  *
  * Rules for programs on the runtime, as for Go code:
  *  - Shared memory that the race detector should watch lives in the managed
@@ -29,9 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#ifndef MODEL_NORACE
 #include <racewire.h>
-#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -357,14 +356,6 @@ int64_t md_atomic_swap64(int64_t *p, int64_t v);
  * The no-preempt counter makes each annotation atomic with respect to
  * asynchronous preemption, so a task never resumes on another thread in
  * the middle of one. */
-#ifdef MODEL_NORACE
-#define MD_FUNC_ENTER() ((void)0)
-#define MD_FUNC_EXIT() ((void)0)
-#define MD_READ(p) ((void)(p))
-#define MD_WRITE(p) ((void)(p))
-#define MD_READ_RANGE(p, n) ((void)(p), (void)(n))
-#define MD_WRITE_RANGE(p, n) ((void)(p), (void)(n))
-#else
 extern _Thread_local int md__nopreempt __attribute__((tls_model("initial-exec")));
 #define MD__NP(stmt) do { md__nopreempt++; stmt; md__nopreempt--; } while (0)
 #define MD_FUNC_ENTER() MD__NP(rw_func_enter(RW_CALLER_PC()))
@@ -373,7 +364,6 @@ extern _Thread_local int md__nopreempt __attribute__((tls_model("initial-exec"))
 #define MD_WRITE(p) MD__NP(rw_write((const void *)(p), RW_PC()))
 #define MD_READ_RANGE(p, n) MD__NP(rw_read_range((const void *)(p), (n), RW_PC()))
 #define MD_WRITE_RANGE(p, n) MD__NP(rw_write_range((const void *)(p), (n), RW_PC()))
-#endif
 
 #ifdef __cplusplus
 }

@@ -131,6 +131,15 @@ typedef struct rw_options {
 	int verbosity;           /* 0 quiet, 1 (default) misuse messages on
 	                          * stderr as well as in rw_last_error, 2 trace */
 	int symbolize;           /* 1 (default): DWARF file:line in reports */
+	/* Checked mode: every read, write and atomic is tested against the
+	 * memory TSan shadows (data+bss, rw_map_heap) before TSan sees it,
+	 * and refused like a bad range (see rw_read_range) instead of
+	 * faulting inside TSan. 1 on, 0 off, -1 (default): on when the
+	 * program is linked with compiler-rt's debug Go runtime (make
+	 * TSAN=debug; detected by a symbol only that object defines), off
+	 * otherwise. It takes every annotation off the inline fast path;
+	 * make bench prints what that costs. */
+	int check_access;
 	/* A flight record (racewire/flight.h): recent events per thread in
 	 * this file, readable after a crash with racewire-diagnose --flight.
 	 * Empty (default): off. In the path, %p is the process id and %r the
@@ -435,13 +444,29 @@ inline void rw_write(const void *addr, uintptr_t pc);
 /* Access from a callee: callpc is the call site, pc the access. */
 inline void rw_read_pc(const void *addr, uintptr_t callpc, uintptr_t pc);
 inline void rw_write_pc(const void *addr, uintptr_t callpc, uintptr_t pc);
-inline void rw_read_range(const void *addr, size_t size, uintptr_t pc);
-inline void rw_write_range(const void *addr, size_t size, uintptr_t pc);
+/* Ranges, and the heap calls below, are checked before TSan sees them (not
+ * inline: TSan's work for them dwarfs a call): a range outside the memory
+ * TSan shadows (data+bss, registered by rw_init, and the rw_map_heap
+ * ranges) is refused, never passed on to fault inside TSan. A refused call
+ * follows the policy: abort prints a FATAL block naming the call and the
+ * registered ranges; borrow and drop drop it, count it (rw_stats) and leave
+ * the message in rw_last_error. */
+void rw_read_range(const void *addr, size_t size, uintptr_t pc);
+void rw_write_range(const void *addr, size_t size, uintptr_t pc);
 inline void rw_func_enter(uintptr_t pc);
+/* Leaves the frame of the last rw_func_enter of the current task. With no
+ * such frame (every frame entered on this task has been left) it is
+ * refused like a bad range above: TSan's shadow stack is never popped
+ * below the task's base. */
 inline void rw_func_exit(void);
-/* A heap block was allocated at p (inside a registered heap range). */
-inline void rw_malloc(const void *p, size_t size, uintptr_t pc);
-inline void rw_free(const void *p, size_t size);
+/* A heap block was allocated at p (inside a registered heap range), or is
+ * freed. racewire keeps a table of live blocks (16 bytes each): a malloc
+ * at the address of a live block (never freed), a free of an address with
+ * no block (never allocated), a second free, and a free whose size is not
+ * the allocation's are refused as above, naming both sizes. Not detected:
+ * a block that starts inside another live block. */
+void rw_malloc(const void *p, size_t size, uintptr_t pc);
+void rw_free(const void *p, size_t size);
 
 /* Synchronization on behalf of a task that is not running (parked), on the
  * calling thread's context: Go's raceacquireg / racereleaseg, which a

@@ -26,6 +26,17 @@ int rw__be_init(const struct rw__be_hooks *hooks, void **init_thr, void **init_p
 	return 0;
 }
 
+/* compiler-rt's debug Go runtime (buildgo.sh's race_debug object, built
+ * with its CHECKs on) leaves AllocGoroutine out of line and global; the
+ * release one inlines it away. A weak reference tells them apart at run
+ * time, for programs linked with either object from one library. */
+extern char AllocGoroutine[] __attribute__((weak));
+
+int rw__be_is_debug(void)
+{
+	return AllocGoroutine != NULL;
+}
+
 void rw__be_map_shadow(uintptr_t addr, uintptr_t size)
 {
 	__tsan_map_shadow((void *)addr, size);

@@ -27,14 +27,16 @@ int rw__be_init(const struct rw__be_hooks *hooks, void **init_thr, void **init_p
 }
 
 /* compiler-rt's debug Go runtime (buildgo.sh's race_debug object, built
- * with its CHECKs on) leaves AllocGoroutine out of line and global; the
- * release one inlines it away. A weak reference tells them apart at run
- * time, for programs linked with either object from one library. */
-extern char AllocGoroutine[] __attribute__((weak));
+ * with its CHECKs on) defines __tsan::build_consistency_debug(), the
+ * release one build_consistency_release(): TSan's own marks for telling
+ * its builds apart. A weak reference to the debug mark tells them apart
+ * at run time, for programs linked with either object from one library. */
+extern char rw__tsan_debug_mark[] __asm__("_ZN6__tsan23build_consistency_debugEv")
+	__attribute__((weak));
 
 int rw__be_is_debug(void)
 {
-	return AllocGoroutine != NULL;
+	return rw__tsan_debug_mark != NULL;
 }
 
 void rw__be_map_shadow(uintptr_t addr, uintptr_t size)

@@ -160,3 +160,76 @@ Test(misuse, ended_task_handle, .timeout = 120)
 		free(c.out);
 	}
 }
+
+/* Checked mode's default follows the runtime: on with the debug one, so
+ * a stray access is named; off with the release one, where the same
+ * access faults inside TSan (the hazard the mode is for). */
+Test(misuse, checked_mode_is_on_by_default_with_the_debug_runtime, .timeout = 120)
+{
+	struct child c = run("debug", "auto_read");
+	cr_expect(!c.exited && c.term_signal == SIGABRT, "debug: exit %d signal %d:\n%s",
+	          c.exit_code, c.term_signal, c.out);
+	cr_expect(strstr(c.out, "racewire: FATAL: rw_read(0x"), "debug:\n%s", c.out);
+	cr_expect(strstr(c.out, "is not memory TSan shadows"), "debug:\n%s", c.out);
+	free(c.out);
+	c = run("release", "auto_read");
+	cr_expect(!c.exited && c.term_signal == SIGSEGV,
+	          "release, unchecked: want a SEGV inside TSan, got exit %d signal %d:\n%s",
+	          c.exit_code, c.term_signal, c.out);
+	cr_expect(!strstr(c.out, "racewire: FATAL"), "release:\n%s", c.out);
+	free(c.out);
+}
+
+/* Many threads: rings of exited threads are reused, so the thread that
+ * crashed is in the record; those that found no ring are counted. */
+#include <racewire/flight.h>
+
+static void check_flight(const char *flavor)
+{
+	char path[] = "/tmp/rw-misuse-flight-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	char opt[64];
+	snprintf(opt, sizeof opt, "RACEWIRE_OPTIONS=flight=%s", path);
+	const char *args[] = {"flight_threads", NULL};
+	const char *env[] = {opt, NULL};
+	struct child c = child_run(flavor, "misuse", args, env, 60);
+	cr_expect(!c.exited && c.term_signal == SIGABRT, "%s: exit %d signal %d:\n%s", flavor,
+	          c.exit_code, c.term_signal, c.out);
+	cr_expect(strstr(c.out, "racewire: FATAL: rw_write(0xc000000000) on M202 "), "%s:\n%s",
+	          flavor, c.out);
+	free(c.out);
+
+	struct rw_flight_header h;
+	cr_assert_eq(pread(fd, &h, sizeof h, 0), (ssize_t)sizeof h);
+	cr_expect_eq(memcmp(h.magic, RW_FLIGHT_MAGIC, 8), 0);
+	cr_expect_eq(h.nslots, 64);
+	cr_expect_eq(h.used_slots, 64);
+	cr_expect_eq(h.lost_threads, 7, "%s: 71 threads alive at once, 64 rings", flavor);
+	cr_expect_eq(h.reused_rings, 131, "%s: 130 threads after the crowd, and the crasher", flavor);
+	size_t ring_bytes = sizeof(struct rw_flight_ring) + h.nevents * sizeof(struct rw_flight_event);
+	int found = 0;
+	for (uint32_t s = 0; s < h.nslots; s++) {
+		struct rw_flight_ring r;
+		off_t off = RW_FLIGHT_HEADER_SIZE + (off_t)(s * ring_bytes);
+		cr_assert_eq(pread(fd, &r, sizeof r, off), (ssize_t)sizeof r);
+		if (r.m != 202)
+			continue;
+		found = 1;
+		cr_assert_eq(r.head, 2, "%s: a reused ring starts again at 0", flavor);
+		struct rw_flight_event e;
+		cr_assert_eq(pread(fd, &e, sizeof e, off + (off_t)sizeof r + (off_t)sizeof e),
+		             (ssize_t)sizeof e);
+		cr_expect_eq(e.seq, 2);
+		cr_expect_eq(e.kind, RW_FL_VIOLATION, "%s: the crash is the last event", flavor);
+	}
+	cr_expect(found, "%s: the crashing thread M202 is not in the record", flavor);
+	close(fd);
+	unlink(path);
+}
+
+Test(misuse, flight_record_keeps_the_crashing_thread, .timeout = 120)
+{
+	check_flight("release");
+	check_flight("debug");
+}

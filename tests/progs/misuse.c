@@ -22,9 +22,17 @@
  *                 calls that would reach TSan: each skips TSan, is
  *                 counted as dropped, and none hangs or fails
  *   ended_task    switching to a task after rw_task_end: RW_ENOENT
+ *   auto_read     check_access left at its default (-1), rw_read of a C
+ *                 stack variable: refused with the debug runtime (checked
+ *                 mode on by default); with the release one, unchecked, it
+ *                 faults inside TSan (the hazard checked mode exists for)
+ *   flight_threads  with flight=PATH: 200 threads come and go, 70 are alive
+ *                 at once (more than the record's 64 rings), then one more
+ *                 thread dies of a misuse: it must be in the record
  */
 #include "prog.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -177,6 +185,73 @@ static int ended_task(void)
 	return 0;
 }
 
+static int auto_read(void)
+{
+	int local = 1;
+	rw_read(&local, RW_PC());
+	return local;
+}
+
+/* Each thread wires a context of its own for a moment: that registers it
+ * and records two events in its ring. */
+static pthread_mutex_t turn = PTHREAD_MUTEX_INITIALIZER;
+
+static void *brief_thread(void *arg)
+{
+	rw_proc_t *p = arg;
+	pthread_mutex_lock(&turn);
+	prog_check(rw_proc_wire(p), "rw_proc_wire");
+	prog_check(rw_proc_unwire(p), "rw_proc_unwire");
+	pthread_mutex_unlock(&turn);
+	return NULL;
+}
+
+static pthread_barrier_t all_alive, may_leave;
+
+static void *crowd_thread(void *arg)
+{
+	brief_thread(arg);
+	pthread_barrier_wait(&all_alive);
+	pthread_barrier_wait(&may_leave);
+	return NULL;
+}
+
+static void *crashing_thread(void *arg)
+{
+	(void)arg;
+	prog_check(rw_task_switch(parked), "rw_task_switch");
+	rw_write(heap, RW_PC()); /* no context wired: FATAL, recorded as a violation */
+	return NULL;
+}
+
+static int flight_threads(void)
+{
+	enum { CROWD = 70, COMERS = 130 };
+	rw_proc_t *p;
+	prog_check(rw_proc_create(&p), "rw_proc_create");
+	pthread_barrier_init(&all_alive, NULL, CROWD + 1);
+	pthread_barrier_init(&may_leave, NULL, CROWD + 1);
+	pthread_t crowd[CROWD];
+	/* 70 alive at once, and the main thread: 7 find no ring. */
+	for (int i = 0; i < CROWD; i++)
+		pthread_create(&crowd[i], NULL, crowd_thread, p);
+	pthread_barrier_wait(&all_alive);
+	pthread_barrier_wait(&may_leave);
+	for (int i = 0; i < CROWD; i++)
+		pthread_join(crowd[i], NULL);
+	/* Then threads one at a time: each reuses a ring given back. */
+	for (int i = 0; i < COMERS; i++) {
+		pthread_t t;
+		pthread_create(&t, NULL, brief_thread, p);
+		pthread_join(t, NULL);
+	}
+	prog_check(rw_task_start(main_task, RW_PC(), &parked), "rw_task_start");
+	pthread_t t;
+	pthread_create(&t, NULL, crashing_thread, NULL);
+	pthread_join(t, NULL);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
@@ -187,7 +262,8 @@ static const struct {
 	{"free_size", free_size, 0},         {"malloc_live", malloc_live, 0},
 	{"checked_read", checked_read, 1},   {"hidden_race", hidden_race, 0},
 	{"fini_atexit", fini_atexit, 0},     {"after_fini", after_fini, 0},
-	{"ended_task", ended_task, 0},
+	{"ended_task", ended_task, 0},       {"auto_read", auto_read, -1},
+	{"flight_threads", flight_threads, 0},
 };
 
 int main(int argc, char **argv)

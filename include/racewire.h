@@ -136,7 +136,8 @@ typedef struct rw_options {
 	 * and refused like a bad range (see rw_read_range) instead of
 	 * faulting inside TSan. 1 on, 0 off, -1 (default): on when the
 	 * program is linked with compiler-rt's debug Go runtime (make
-	 * TSAN=debug; detected by TSan's own build mark), off
+	 * TSAN=debug; detected by TSan's own build mark) and every guard
+	 * is on (a guard is off only to show TSan's own failure), off
 	 * otherwise. It takes every annotation off the inline fast path;
 	 * make bench prints what that costs. */
 	int check_access;

@@ -8,8 +8,18 @@
  *   annotate            time every pair; print ns per call and the ratio
  *   annotate --loop OP N   run one loop only (for callgrind, see run.sh):
  *                       OP is one of the loop names printed by the timed run
+ *   annotate --checked --loop OP N   the same in checked mode (check_access=1)
+ *
+ * Checked mode and the misuse checks (issue 11) cost something only where
+ * they run: read/write "checked" is every access through the slow path
+ * with its address tested; func enter+exit is the fast path's depth test;
+ * malloc+free is the live-block table; range is the shadowed-range test.
  */
 #include <racewire.h>
+
+/* Checked mode is switched on in the middle of the run, to measure it
+ * beside unchecked in one process: racewire's own option word. */
+#include "../shim/internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +33,11 @@ void __tsan_read(void *thr, void *addr, void *pc);
 void __tsan_write(void *thr, void *addr, void *pc);
 void __tsan_acquire(void *thr, void *addr);
 void __tsan_release(void *thr, void *addr);
+void __tsan_func_enter(void *thr, void *pc);
+void __tsan_func_exit(void *thr);
+void __tsan_malloc(void *thr, uintptr_t pc, uintptr_t p, uintptr_t sz);
+void __tsan_free(uintptr_t p, uintptr_t sz);
+void __tsan_read_range(void *thr, void *addr, uintptr_t size, uintptr_t pc);
 
 #define HEAP ((char *)0xc000000000ull)
 #define SLOTS 1024
@@ -59,6 +74,12 @@ LOOP(direct_read, __tsan_read(direct_thr, a, (void *)pc))
 LOOP(rw_write_loop, rw_write(a, pc))
 LOOP(direct_write, __tsan_write(direct_thr, a, (void *)pc))
 LOOP(wire_unwire, (void)a; rw_proc_unwire(main_proc); rw_proc_wire(main_proc))
+LOOP(rw_func_pair, (void)a; rw_func_enter(pc); rw_func_exit())
+LOOP(direct_func_pair, (void)a; __tsan_func_enter(direct_thr, (void *)pc); __tsan_func_exit(direct_thr))
+LOOP(rw_malloc_free, rw_malloc(a, 8, pc); rw_free(a, 8))
+LOOP(direct_malloc_free, __tsan_malloc(direct_thr, pc, (uintptr_t)a, 8); __tsan_free((uintptr_t)a, 8))
+LOOP(rw_range, rw_read_range(a, 64, pc))
+LOOP(direct_range, __tsan_read_range(direct_thr, a, 64, pc))
 
 struct loop {
 	const char *name;
@@ -74,6 +95,12 @@ static const struct loop loops[] = {
 	{"rw_write", rw_write_loop, 1},
 	{"direct_write", direct_write, 1},
 	{"wire_unwire", wire_unwire, 1},
+	{"rw_func_pair", rw_func_pair, 2},
+	{"direct_func_pair", direct_func_pair, 2},
+	{"rw_malloc_free", rw_malloc_free, 2},
+	{"direct_malloc_free", direct_malloc_free, 2},
+	{"rw_range", rw_range, 1},
+	{"direct_range", direct_range, 1},
 };
 
 static const struct loop *find(const char *name)
@@ -100,6 +127,14 @@ static double ns_per_iter(const struct loop *l, long n)
 	return best;
 }
 
+/* Checked mode from here on: every annotation through rw__slow. */
+static void enter_checked_mode(void)
+{
+	rw__g.opts.check_access = 1;
+	rw_proc_unwire(main_proc);
+	rw_proc_wire(main_proc); /* refreshes the fast path's pointer: NULL */
+}
+
 static void pair(const char *what, const char *ours, const char *direct, long n, double target)
 {
 	const struct loop *a = find(ours), *b = find(direct);
@@ -113,6 +148,7 @@ int main(int argc, char **argv)
 {
 	rw_options_t o;
 	rw_options_default(&o);
+	o.check_access = 0; /* measured on its own, below */
 	rw_task_t *main_task;
 	if (rw_init(&o, &main_task, &main_proc) < 0) {
 		fprintf(stderr, "rw_init: %s\n", rw_last_error());
@@ -128,6 +164,12 @@ int main(int argc, char **argv)
 	 * task is current, so the fast path's own pointer is it. */
 	direct_thr = rw__hot.thr;
 
+	int checked = argc > 1 && strcmp(argv[1], "--checked") == 0;
+	if (checked) {
+		argc--;
+		argv++;
+		enter_checked_mode();
+	}
 	if (argc == 4 && strcmp(argv[1], "--loop") == 0) {
 		const struct loop *l = find(argv[2]);
 		if (!l) {
@@ -136,6 +178,10 @@ int main(int argc, char **argv)
 		}
 		l->fn(atol(argv[3]));
 		return 0;
+	}
+	if (checked) {
+		fprintf(stderr, "usage: annotate --checked --loop NAME N\n");
+		return 2;
 	}
 	if (argc != 1) {
 		fprintf(stderr, "usage: annotate [--loop NAME N]\n");
@@ -149,5 +195,24 @@ int main(int argc, char **argv)
 	double w = ns_per_iter(find("wire_unwire"), n);
 	printf("%-18s %6.2f ns per wire+unwire pair  (target < 50 ns: %s)\n", "wire+unwire", w,
 	       w < 50 ? "met" : "MISSED");
+	/* The misuse checks, each where it runs (no targets: what they cost). */
+	struct { const char *what, *ours, *direct; } checks[] = {
+		{"func enter+exit", "rw_func_pair", "direct_func_pair"},
+		{"malloc+free", "rw_malloc_free", "direct_malloc_free"},
+		{"read_range 64", "rw_range", "direct_range"},
+	};
+	for (size_t i = 0; i < sizeof checks / sizeof *checks; i++) {
+		const struct loop *a = find(checks[i].ours), *b = find(checks[i].direct);
+		double ta = ns_per_iter(a, n / 4), tb = ns_per_iter(b, n / 4);
+		printf("%-18s racewire %6.2f ns  direct %6.2f ns  ratio %.3f  (checked: depth, "
+		       "block table, range)\n", checks[i].what, ta, tb, ta / tb);
+	}
+	double rd = ns_per_iter(find("rw_read"), n), wr = ns_per_iter(find("rw_write"), n);
+	enter_checked_mode();
+	double crd = ns_per_iter(find("rw_read"), n), cwr = ns_per_iter(find("rw_write"), n);
+	printf("%-18s checked %6.2f ns  unchecked %6.2f ns  ratio %.3f  (check_access=1)\n",
+	       "read", crd, rd, crd / rd);
+	printf("%-18s checked %6.2f ns  unchecked %6.2f ns  ratio %.3f  (check_access=1)\n",
+	       "write", cwr, wr, cwr / wr);
 	return 0;
 }

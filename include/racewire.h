@@ -131,6 +131,16 @@ typedef struct rw_options {
 	int verbosity;           /* 0 quiet, 1 (default) misuse messages on
 	                          * stderr as well as in rw_last_error, 2 trace */
 	int symbolize;           /* 1 (default): DWARF file:line in reports */
+	/* Checked mode: every read, write and atomic is tested against the
+	 * memory TSan shadows (data+bss, rw_map_heap) before TSan sees it,
+	 * and refused like a bad range (see rw_read_range) instead of
+	 * faulting inside TSan. 1 on, 0 off, -1 (default): on when the
+	 * program is linked with compiler-rt's debug Go runtime (make
+	 * TSAN=debug; detected by TSan's own build mark) and every guard
+	 * is on (a guard is off only to show TSan's own failure), off
+	 * otherwise. It takes every annotation off the inline fast path;
+	 * make bench prints what that costs. */
+	int check_access;
 	/* A flight record (racewire/flight.h): recent events per thread in
 	 * this file, readable after a crash with racewire-diagnose --flight.
 	 * Empty (default): off. In the path, %p is the process id and %r the
@@ -184,14 +194,21 @@ const char *rw_backend(void);
  * which runs exit-time code, prints the summary and exits the process with
  * TSan's status (66 after a race by default).
  *
- * Runs once; a second caller blocks forever, since the first is exiting.
+ * Runs once. A second caller on another thread blocks forever, since the
+ * first is exiting the process. A second call on the finalizing thread
+ * itself (an atexit handler or destructor run by TSan's exit) would wait
+ * for itself: it finishes that exit instead, with TSan's status (glibc
+ * runs the remaining exit handlers), so the process always ends.
  * The finalizing thread first gives up its context, then marks itself as
  * in external code (rw_ext_enter: it waits while a suspender holds it), so
  * the runtime's suspender can never suspend it halfway through exit, the
  * deadlock of seed 000. From then on every annotation on every thread is
  * dropped and counted (rw_stats), never passed to a TSan that is exiting;
- * one already inside TSan when finalization begins completes. TSan itself
- * runs on the fallback context. */
+ * one already inside TSan when finalization begins completes. So are the
+ * TSan calls of rw_task_start/end, rw_proc_create/destroy, rw_map_heap and
+ * the _for annotations: those calls still succeed (a task is still made
+ * or marked ended), so the runtime's other threads wind down without
+ * errors. TSan itself runs on the fallback context. */
 __attribute__((noreturn)) void rw_fini(void);
 
 /* Number of races TSan has reported so far. Needs no context. */
@@ -203,7 +220,7 @@ typedef struct rw_stats {
 	uint64_t borrowed;   /* annotations run on the fallback context */
 	uint64_t violations; /* annotations made with no wired context */
 } rw_stats_t;
-void rw_stats(rw_stats_t *out);
+void rw_stats(rw_stats_t *out); /* out NULL: nothing, rw_last_error says so */
 
 /* ---- Processor contexts (guarantee 1; seed 001) ------------------------- */
 
@@ -241,13 +258,23 @@ unsigned rw_proc_id(const rw_proc_t *p);
  * context, and nothing the runtime did happens-before it. */
 int rw_task_start(rw_task_t *parent, uintptr_t pc, rw_task_t **out);
 
-/* End a task: it must not be current on any thread. Needs a wired context.
- * The task is freed. */
+/* End a task. Needs a wired context. Ending the calling thread's current
+ * task switches the thread to none first. Refused with RW_EBUSY while the
+ * task is current on another thread, pinned by a callback that has not
+ * exited, or held by another thread for a TSan call on its behalf (the
+ * message names the thread). TSan's state for the task is freed; the
+ * handle's memory is kept (about 48 bytes, as Go keeps every g), so any
+ * later use of it (rw_task_switch, rw_task_start with it as parent, the
+ * _for annotations, a second rw_task_end) is RW_ENOENT naming the task,
+ * never a use of freed memory. */
 int rw_task_end(rw_task_t *t);
 
 /* Make t the calling thread's current task (NULL: none), as the scheduler
  * switches tasks. RW_EBUSY if t is current on another thread: one task's
- * TSan state must never be driven by two threads at once. */
+ * TSan state must never be driven by two threads at once. RW_ENOENT if t
+ * has ended. An acquire owed by a foreign call or callback (below) belongs
+ * to its task: it leaves with the task and fires when that task next runs
+ * with a context wired, on whatever thread, never on another task. */
 int rw_task_switch(rw_task_t *t);
 
 /* The calling thread's current task, or NULL. */
@@ -262,8 +289,11 @@ unsigned rw_task_id(const rw_task_t *t);
 typedef struct rw_thread rw_thread_t; /* an M: a thread known to racewire */
 
 /* The calling thread's handle, registering it (M1, M2, ...) on first use.
- * Valid until the thread exits, detached or not (a runtime must stop
- * suspending a thread before it lets it exit, as Go removes an M from allm). */
+ * Its memory is kept after the thread exits (about 40 bytes per thread):
+ * rw_suspend_begin or rw_suspend_end on the handle of a thread that has
+ * exited is RW_ENOENT ("M3 has exited"), never a write into reused memory.
+ * A runtime should still stop suspending a thread before it lets it exit,
+ * as Go removes an M from allm. */
 rw_thread_t *rw_thread_self(void);
 
 /* A thread's number as used in messages (the N of "MN"). */
@@ -287,8 +317,14 @@ unsigned rw_thread_id(const rw_thread_t *t);
  * misuse, diagnosed per the policy, with the held acquire named. This is
  * the reordering Go made for issue 27660: raceacquire after exitsyscall.
  *
+ * The owed acquire is the calling task's: if the thread switches to another
+ * task before it fires, the task keeps it (see rw_task_switch). Fired on
+ * another task, it would order that task after whatever foreign code did
+ * and hide its races.
+ *
  * Brackets nest (foreign code calls back into the runtime, which calls
- * out again). Exit without enter is RW_EPERM. */
+ * out again). Exit without enter is RW_EPERM; so is an exit while another
+ * task than the one that entered is current (the message names both). */
 int rw_foreign_enter(rw_proc_t **released);
 int rw_foreign_exit(void);
 
@@ -324,6 +360,10 @@ typedef struct rw_callback {
 int rw_callback_enter(rw_callback_t *cb);
 /* RW_ENOMEM past RW_CALLBACK_MAX_CLEANUPS. */
 int rw_callback_defer(rw_callback_t *cb, void (*fn)(void *), void *arg);
+/* RW_EPERM, naming the case: "no callback to leave", "this callback was
+ * never entered on M2 (or has exited already)" (enter seals the struct, so
+ * a zeroed or garbage one is never taken for a moved task), or "the
+ * innermost transition is not this callback". */
 int rw_callback_exit(rw_callback_t *cb);
 
 /* The M number a task is pinned to, or 0. */
@@ -351,6 +391,8 @@ typedef struct rw_attach {
 } rw_attach_t;
 
 int rw_thread_attach(rw_attach_t *a, int (*setup)(void *arg), void *arg);
+/* RW_EPERM with an rw_attach_t that another thread attached with (its
+ * saved signal mask is that thread's), or when not attached. */
 int rw_thread_detach(rw_attach_t *a, void (*teardown)(void *arg), void *arg);
 int rw_thread_is_attached(void);
 
@@ -397,6 +439,10 @@ int rw_checkpoint_restore(const rw_checkpoint_t *cp);
  * and re-enters it on exit, as Go's cgocallbackg does. */
 int rw_ext_enter(void);  /* RW_EALREADY if the thread already holds it */
 int rw_ext_exit(void);   /* RW_EPERM if it does not hold it */
+/* RW_ENOENT (with a message) for a thread that has exited. A thread may
+ * take its own word (a test's shortcut); until its rw_suspend_end, its
+ * rw_ext_enter is RW_EBUSY instead of waiting for itself, so a foreign
+ * call or rw_fini made meanwhile cannot deadlock it. */
 int rw_suspend_begin(rw_thread_t *t);
 int rw_suspend_end(rw_thread_t *t); /* RW_EPERM if no suspender held it */
 
@@ -421,7 +467,11 @@ int rw_map_heap(void *addr, size_t size);
  * The hot path is inline: one thread-local load and one compare, then the
  * TSan call. The thread-local "live" pointer is non-NULL only while the
  * thread owns a wired context and has a current task; otherwise the call
- * goes to the slow path, which applies the policy (rw_policy_t).
+ * goes to the slow path, which applies the policy (rw_policy_t). The
+ * address of a single access or sync operation is not checked there: one
+ * outside shadowed memory faults inside TSan, unless checked mode
+ * (check_access, on by default with the debug runtime) is on, which sends
+ * every annotation through the slow path to be checked first.
  *
  * pc arguments are code addresses (TSan symbolizes pc-1, so a return
  * address names the call's line). RW_PC() is a pc inside the function that
@@ -444,19 +494,37 @@ inline void rw_write(const void *addr, uintptr_t pc);
 /* Access from a callee: callpc is the call site, pc the access. */
 inline void rw_read_pc(const void *addr, uintptr_t callpc, uintptr_t pc);
 inline void rw_write_pc(const void *addr, uintptr_t callpc, uintptr_t pc);
-inline void rw_read_range(const void *addr, size_t size, uintptr_t pc);
-inline void rw_write_range(const void *addr, size_t size, uintptr_t pc);
+/* Ranges, and the heap calls below, are checked before TSan sees them (not
+ * inline: TSan's work for them dwarfs a call): a range outside the memory
+ * TSan shadows (data+bss, registered by rw_init, and the rw_map_heap
+ * ranges) is refused, never passed on to fault inside TSan. A refused call
+ * follows the policy: abort prints a FATAL block naming the call and the
+ * registered ranges; borrow and drop drop it, count it (rw_stats) and leave
+ * the message in rw_last_error. */
+void rw_read_range(const void *addr, size_t size, uintptr_t pc);
+void rw_write_range(const void *addr, size_t size, uintptr_t pc);
 inline void rw_func_enter(uintptr_t pc);
+/* Leaves the frame of the last rw_func_enter of the current task. With no
+ * such frame (every frame entered on this task has been left) it is
+ * refused like a bad range above: TSan's shadow stack is never popped
+ * below the task's base. */
 inline void rw_func_exit(void);
-/* A heap block was allocated at p (inside a registered heap range). */
-inline void rw_malloc(const void *p, size_t size, uintptr_t pc);
-inline void rw_free(const void *p, size_t size);
+/* A heap block was allocated at p (inside a registered heap range), or is
+ * freed. racewire keeps a table of live blocks (16 bytes each): a malloc
+ * at the address of a live block (never freed), a free of an address with
+ * no block (never allocated), a second free, and a free whose size is not
+ * the allocation's are refused as above, naming both sizes. Not detected:
+ * a block that starts inside another live block. */
+void rw_malloc(const void *p, size_t size, uintptr_t pc);
+void rw_free(const void *p, size_t size);
 
 /* Synchronization on behalf of a task that is not running (parked), on the
  * calling thread's context: Go's raceacquireg / racereleaseg, which a
  * channel uses when it hands a value to a waiting goroutine. The task is
  * held for the call, so it cannot start running meanwhile: RW_EBUSY if it
- * is current on another thread. Not inline: rare, and slower. */
+ * is current on another thread, RW_ENOENT if it has ended, RW_ERANGE if addr
+ * is not memory TSan shadows (checked always: not the hot path). Not
+ * inline: rare, and slower. */
 int rw_acquire_for(rw_task_t *t, const void *addr);
 int rw_release_for(rw_task_t *t, const void *addr);
 int rw_release_merge_for(rw_task_t *t, const void *addr);
@@ -475,7 +543,9 @@ int rw_release_merge_for(rw_task_t *t, const void *addr);
  * policy drops the record (drop, or after finalization began), the
  * operation is still performed, unrecorded. fetch_* return the old value;
  * cas returns 1 if it swapped. Not inline: TSan's atomic path dwarfs a
- * call. addr must be naturally aligned and in shadowed memory. */
+ * call. addr must be naturally aligned and in shadowed memory; only checked
+ * mode (check_access) checks it: a refused address performs the operation
+ * unrecorded. */
 uint32_t rw_atomic32_load(const uint32_t *addr, uintptr_t pc);
 void rw_atomic32_store(uint32_t *addr, uint32_t val, uintptr_t pc);
 uint32_t rw_atomic32_fetch_add(uint32_t *addr, uint32_t delta, uintptr_t pc);

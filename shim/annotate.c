@@ -9,6 +9,7 @@
 #include "internal.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* The external definitions of the inline annotations. */
 extern inline void rw_acquire(const void *addr);
@@ -19,12 +20,8 @@ extern inline void rw_read(const void *addr, uintptr_t pc);
 extern inline void rw_write(const void *addr, uintptr_t pc);
 extern inline void rw_read_pc(const void *addr, uintptr_t callpc, uintptr_t pc);
 extern inline void rw_write_pc(const void *addr, uintptr_t callpc, uintptr_t pc);
-extern inline void rw_read_range(const void *addr, size_t size, uintptr_t pc);
-extern inline void rw_write_range(const void *addr, size_t size, uintptr_t pc);
 extern inline void rw_func_enter(uintptr_t pc);
 extern inline void rw_func_exit(void);
-extern inline void rw_malloc(const void *p, size_t size, uintptr_t pc);
-extern inline void rw_free(const void *p, size_t size);
 
 static const char *const op_names[] = {
 	[RW__ACQUIRE] = "rw_acquire",
@@ -103,6 +100,102 @@ static _Noreturn void die_no_task(struct rw__m *m, const char *call, const void 
 	          (const char *)NULL);
 }
 
+static const char *const refuse_policy =
+	"abort (with policy=borrow or policy=drop the call is dropped, counted in rw_stats, and "
+	"named in rw_last_error)";
+
+/* A call its check refused: the FATAL block under the abort policy;
+ * otherwise the call is dropped (TSan never sees it), counted, and its
+ * message kept for rw_last_error. Never passed on. */
+static void refuse(struct rw__m *m, enum rw__op op, const char *head, const char *invariant,
+                   const char *hint)
+{
+	atomic_fetch_add_explicit(&rw__g.violations, 1, memory_order_relaxed);
+	rw__flight_note(RW_FL_VIOLATION, m->wired, (uintptr_t)__builtin_return_address(0), op);
+	if (rw__g.opts.policy == RW_POLICY_ABORT) {
+		char task[24];
+		snprintf(task, sizeof task, "T%u", m->task ? m->task->id : 0);
+		rw__fatal(head, "task", task, "invariant", invariant, "hint", hint,
+		          "policy", refuse_policy, (const char *)NULL);
+	}
+	atomic_fetch_add_explicit(&rw__g.dropped, 1, memory_order_relaxed);
+	rw__fail(RW_EINVAL, "%s (dropped)", head);
+}
+
+void rw__refuse_mem(enum rw__op op, const void *p, size_t size, const char *why, size_t size2)
+{
+	struct rw__m *m = rw__self();
+	char head[200], shadowed[480];
+	const char *invariant = "TSan is told only of memory it shadows, and of each heap block "
+	                        "once between its malloc and its free";
+	const char *hint = "annotate managed memory only, and pair every rw_malloc with one "
+	                   "rw_free of the same size";
+	if (strcmp(why, "outside") == 0) {
+		snprintf(head, sizeof head, "%s(%p, %zu) on M%u: [%p, %p) is not memory TSan shadows",
+		         op_names[op], p, size, m->id, p, (const void *)((uintptr_t)p + size));
+		int n = snprintf(shadowed, sizeof shadowed, "annotate only what TSan shadows: ");
+		rw__mem_describe(shadowed + n, sizeof shadowed - (size_t)n);
+		refuse(m, op, head, "Go-mode TSan shadows only data+bss (rw_init) and the "
+		       "rw_map_heap ranges; an access anywhere else faults inside TSan", shadowed);
+		return;
+	}
+	if (strcmp(why, "live") == 0)
+		snprintf(head, sizeof head, "rw_malloc(%p, %zu) on M%u: a live block of %zu bytes is "
+		         "already there (allocated, never freed)", p, size, m->id, size2);
+	else if (strcmp(why, "unknown") == 0)
+		snprintf(head, sizeof head, "rw_free(%p, %zu) on M%u: no block was allocated at %p",
+		         p, size, m->id, p);
+	else if (strcmp(why, "twice") == 0)
+		snprintf(head, sizeof head, "rw_free(%p, %zu) on M%u: double free: the block of %zu "
+		         "bytes at %p was freed already", p, size, m->id, size2, p);
+	else
+		snprintf(head, sizeof head, "rw_free(%p, %zu) on M%u: the block at %p was allocated "
+		         "with %zu bytes, not %zu", p, size, m->id, p, size2, size);
+	refuse(m, op, head, invariant, hint);
+}
+
+/* What an annotation must satisfy whatever the context: a func-exit has a
+ * frame to leave, a range is shadowed; in checked mode (check_access) a
+ * single access is shadowed too. Returns 1 if the call may proceed. */
+static int check(struct rw__m *m, enum rw__op op, const void *addr, uintptr_t a)
+{
+	switch (op) {
+	case RW__FUNC_EXIT:
+		if (m->task && rw__hot.depth <= 0) {
+			char head[160];
+			snprintf(head, sizeof head, "rw_func_exit on M%u: T%u has no frame to leave (more "
+			         "rw_func_exit than rw_func_enter)", m->id, m->task->id);
+			refuse(m, op, head, "TSan's shadow stack is never popped below the task's base "
+			       "(the release runtime would corrupt it, the debug one CHECK)",
+			       "pair every rw_func_exit with an rw_func_enter on the same task");
+			return 0;
+		}
+		return 1;
+	case RW__READ_RANGE:
+	case RW__WRITE_RANGE:
+		if (!rw__mem_shadowed((uintptr_t)addr, a)) {
+			rw__refuse_mem(op, addr, a, "outside", 0);
+			return 0;
+		}
+		return 1;
+	case RW__READ:
+	case RW__WRITE:
+	case RW__READ_PC:
+	case RW__WRITE_PC:
+	case RW__ACQUIRE:
+	case RW__RELEASE:
+	case RW__RELEASE_MERGE:
+	case RW__RELEASE_ACQUIRE:
+		if (rw__g.opts.check_access > 0 && !rw__mem_shadowed((uintptr_t)addr, 1)) {
+			rw__refuse_mem(op, addr, 1, "outside", 0);
+			return 0;
+		}
+		return 1;
+	default:
+		return 1;
+	}
+}
+
 void rw__slow(enum rw__op op, const void *addr, uintptr_t a, uintptr_t b)
 {
 	struct rw__m *m = rw__self();
@@ -111,6 +204,15 @@ void rw__slow(enum rw__op op, const void *addr, uintptr_t a, uintptr_t b)
 	 * Dropping is the only safe answer, and it is no misuse. */
 	if (!rw__is_inited() || atomic_load_explicit(&rw__g.finalizing, memory_order_acquire)) {
 		atomic_fetch_add_explicit(&rw__g.dropped, 1, memory_order_relaxed);
+		return;
+	}
+	if (!check(m, op, addr, a))
+		return;
+	/* The thread may call TSan after all: the call came here for its
+	 * check alone (checked mode keeps the fast path's pointer NULL; a
+	 * range or func-exit that passed its check). */
+	if (rw__hot.tsan_proc && m->task && m->task->thr) {
+		dispatch(op, m->task->thr, addr, a, b);
 		return;
 	}
 	atomic_fetch_add_explicit(&rw__g.violations, 1, memory_order_relaxed);
@@ -154,6 +256,15 @@ uint64_t rw__slow_atomic(enum rw__atomic_op op, unsigned size, void *addr, uint6
 	if (!rw__is_inited() || atomic_load_explicit(&rw__g.finalizing, memory_order_acquire)) {
 		atomic_fetch_add_explicit(&rw__g.dropped, 1, memory_order_relaxed);
 		return rw__atomic_native(op, size, addr, a, b);
+	}
+	/* Checked mode: here for the address check alone. A refused address
+	 * is not recorded, but the operation still happens, as documented. */
+	if (rw__hot.tsan_proc && m->task && m->task->thr) {
+		if (!rw__mem_shadowed((uintptr_t)addr, size)) {
+			rw__refuse_mem(RW__WRITE, addr, size, "outside", 0);
+			return rw__atomic_native(op, size, addr, a, b);
+		}
+		return rw__be_atomic(m->task->thr, op, size, addr, a, b, cpc, pc);
 	}
 	atomic_fetch_add_explicit(&rw__g.violations, 1, memory_order_relaxed);
 	rw__flight_note(RW_FL_VIOLATION, m->last, cpc, op);

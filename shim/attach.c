@@ -48,7 +48,9 @@ int rw_thread_attach(rw_attach_t *a, int (*setup)(void *arg), void *arg)
 	}
 	m->attached = 1; /* last: everything above is in place */
 	rw__flight_note(RW_FL_ATTACH, m->wired, (uintptr_t)__builtin_return_address(0), 0);
-	a->attached = 1;
+	/* The attaching M, so a detach with another thread's rw_attach_t
+	 * (and its saved signal mask) is refused. */
+	a->attached = (int)m->id;
 	if (guarded)
 		pthread_sigmask(SIG_SETMASK, (sigset_t *)a->saved_mask, NULL);
 	return 0;
@@ -57,8 +59,13 @@ int rw_thread_attach(rw_attach_t *a, int (*setup)(void *arg), void *arg)
 int rw_thread_detach(rw_attach_t *a, void (*teardown)(void *arg), void *arg)
 {
 	struct rw__m *m = &rw__m;
-	if (!a || !a->attached || !m->attached)
+	if (!a)
+		return rw__fail(RW_EINVAL, "rw_thread_detach(NULL) on M%u", m->id);
+	if (!a->attached || !m->attached)
 		return rw__fail(RW_EPERM, "rw_thread_detach on M%u: the thread is not attached", m->id);
+	if ((uint32_t)a->attached != m->id)
+		return rw__fail(RW_EPERM, "rw_thread_detach on M%u: this rw_attach_t is M%d's, not "
+		                "this thread's", m->id, a->attached);
 	if (m->wired || m->task || m->nrecords || m->ext_held)
 		return rw__fail(RW_EBUSY, "rw_thread_detach on M%u: still %s; give it up first", m->id,
 		                m->wired ? "has a context wired"

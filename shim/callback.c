@@ -46,6 +46,23 @@ static void run_cleanups(struct rw__record *r)
 	}
 }
 
+/* rw_callback_enter seals the struct it fills: cb->depth carries, above
+ * the record depth, 16 bits that hash the struct's address, its M and its
+ * task. Stack garbage passes for an entered callback once in 65536, so a
+ * callback exited on the wrong thread is told apart from one never entered
+ * ("task moved" would send its author hunting for a scheduler bug). */
+static unsigned seal_of(const rw_callback_t *cb, unsigned m, unsigned task)
+{
+	uint64_t h = ((uint64_t)(uintptr_t)cb ^ ((uint64_t)m << 32) ^ task) * 0x9E3779B97F4A7C15ull;
+	return (unsigned)(h >> 48) | 1u; /* never 0: a zeroed struct is unsealed */
+}
+
+static int sealed(const rw_callback_t *cb)
+{
+	unsigned depth = cb->depth & 0xff;
+	return depth >= 1 && depth <= RW__MAX_RECORDS && (cb->depth >> 8) == seal_of(cb, cb->m, cb->task);
+}
+
 int rw_callback_enter(rw_callback_t *cb)
 {
 	struct rw__m *m = rw__self();
@@ -61,7 +78,7 @@ int rw_callback_enter(rw_callback_t *cb)
 	r->task = m->task;
 	cb->m = m->id;
 	cb->task = m->task->id;
-	cb->depth = m->nrecords;
+	cb->depth = m->nrecords | seal_of(cb, m->id, m->task->id) << 8;
 	/* Back in runtime code: the thread may be suspended again, as Go's
 	 * cgocallbackg calls osPreemptExtExit. */
 	if (m->ext_held) {
@@ -128,11 +145,17 @@ int rw_callback_exit(rw_callback_t *cb)
 	 * would run foreign frames on another thread's stack) or there is
 	 * no such callback (misuse, reported). */
 	if (m->nrecords == 0 || m->records[m->nrecords - 1].cb != cb) {
-		if (cb->m && cb->m != m->id)
+		/* "Moved" only for a callback that was entered: a zeroed or
+		 * garbage rw_callback_t, or one already exited, has no seal. */
+		if (cb->m && cb->m != m->id && sealed(cb))
 			die_moved(m, cb);
-		return rw__fail(RW_EPERM, "rw_callback_exit on M%u: %s", m->id,
-		                m->nrecords ? "the innermost transition is not this callback"
-		                            : "no callback to leave");
+		if (m->nrecords == 0)
+			return rw__fail(RW_EPERM, "rw_callback_exit on M%u: no callback to leave", m->id);
+		if (!find(m, cb))
+			return rw__fail(RW_EPERM, "rw_callback_exit on M%u: this callback was never "
+			                "entered on M%u (or has exited already)", m->id, m->id);
+		return rw__fail(RW_EPERM, "rw_callback_exit on M%u: the innermost transition is not "
+		                "this callback", m->id);
 	}
 
 	if (!rw__g.opts.guard_callback) {
@@ -159,6 +182,7 @@ int rw_callback_exit(rw_callback_t *cb)
 		                m->id);
 	struct rw__record r = m->records[--m->nrecords];
 	rw__callback_unwind(&r);
+	cb->m = 0; /* exited: a second exit is "never entered", not "moved" */
 	rw__flight_note(RW_FL_CALLBACK_EXIT, m->wired, (uintptr_t)__builtin_return_address(0), 0);
 	return 0;
 }

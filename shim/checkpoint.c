@@ -37,6 +37,12 @@ static void pop_frames(struct rw__m *m, long to_depth)
 	long n = rw__hot.depth - to_depth;
 	if (n <= 0 || !m->task)
 		return;
+	/* TSan is finalizing (and rw_fini holds the fallback for good):
+	 * the frames are forgotten, not popped. */
+	if (atomic_load(&rw__g.finalizing)) {
+		rw__hot.depth = to_depth;
+		return;
+	}
 	int lent = rw__lend_fallback();
 	for (long i = 0; i < n; i++)
 		rw__be_annotate(m->task->thr, RW__FUNC_EXIT, NULL, 0, 0);

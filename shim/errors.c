@@ -74,6 +74,14 @@ _Noreturn void rw__fatal(const char *headline, ...)
 	abort();
 }
 
+int rw__after_fini(void)
+{
+	if (!atomic_load_explicit(&rw__g.finalizing, memory_order_acquire))
+		return 0;
+	atomic_fetch_add_explicit(&rw__g.dropped, 1, memory_order_relaxed);
+	return 1;
+}
+
 const char *rw__describe_proc(const rw_proc_t *p, char *buf, size_t len)
 {
 	uint32_t owner = atomic_load_explicit(&p->owner, memory_order_relaxed);

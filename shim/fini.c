@@ -9,17 +9,53 @@
  */
 #include "internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+static _Atomic int once;
+static _Atomic pid_t finalizer; /* the thread that runs the finalization */
+static _Atomic int exit_status = -1; /* what TSan passed to exit(), once it did */
+
+/* on_exit's handlers run last registered first, so this one, registered
+ * just before TSan's finalization calls exit, runs before every atexit
+ * handler the program registered: by then the status is known. */
+static void note_status(int status, void *arg)
+{
+	(void)arg;
+	atomic_store(&exit_status, status);
+}
+
+/* rw_fini again on the thread that is finalizing: an exit-time handler (an
+ * atexit function, a destructor) of the very exit TSan started. Pausing
+ * would wait for this thread itself, forever: seed 000's symptom, a
+ * process that never ends. The exit under way is the one to finish: exit
+ * again with its status, which runs the handlers still pending and flushes
+ * stdio (glibc finishes the outer exit's list from a nested call). */
+static _Noreturn void reenter(void)
+{
+	int status = atomic_load(&exit_status);
+	if (status >= 0)
+		exit(status);
+	/* Re-entered before TSan reached exit: from a signal handler that
+	 * interrupted its finalization. It cannot be finished from here. */
+	static const char msg[] = "racewire: error: rw_fini re-entered on the finalizing thread "
+	                          "before TSan's exit (a signal handler?); exiting with status 1\n";
+	ssize_t unused = write(STDERR_FILENO, msg, sizeof msg - 1);
+	(void)unused;
+	_exit(1);
+}
+
 _Noreturn void rw_fini(void)
 {
-	static _Atomic int once;
 	if (atomic_exchange(&once, 1)) {
-		/* The first caller is exiting the process: wait for it. */
+		if (atomic_load(&finalizer) == gettid())
+			reenter();
+		/* Another thread is exiting the process: wait for it. */
 		for (;;)
 			pause();
 	}
+	atomic_store(&finalizer, gettid());
 	if (!rw__is_inited())
 		exit(0);
 	struct rw__m *m = rw__self();
@@ -46,5 +82,6 @@ _Noreturn void rw_fini(void)
 	 * good, since the process is exiting. */
 	pthread_mutex_lock(&rw__g.fallback_lock);
 	rw__hot.tsan_proc = rw__g.fallback->tsan_proc;
+	on_exit(note_status, NULL);
 	rw__be_fini();
 }

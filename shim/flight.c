@@ -26,6 +26,13 @@ static struct rw_flight_header *header;
 static size_t ring_bytes;
 static size_t header_size;
 
+/* Rings given back by threads that exited, for reuse; and a count of
+ * give-backs, so a thread that found none left notices one cheaply. */
+static pthread_mutex_t free_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t *free_slots; /* nslots entries */
+static unsigned nfree;
+static _Atomic unsigned freed_gen;
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -94,6 +101,7 @@ int rw__flight_open(const char *pattern, unsigned nevents)
 	/* The magic last: a reader never sees a half-made header as valid. */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	memcpy(h->magic, RW_FLIGHT_MAGIC, 8);
+	free_slots = calloc(DEFAULT_SLOTS, sizeof *free_slots);
 	header = h;
 	header_size = size;
 	return 0;
@@ -104,25 +112,70 @@ void rw__flight_close(void)
 	if (header)
 		munmap(header, header_size);
 	header = NULL;
+	free(free_slots);
+	free_slots = NULL;
 }
 
-/* The calling thread's ring, taken on first use; NULL when none is left. */
+static struct rw_flight_ring *slot_ring(uint32_t slot)
+{
+	return (void *)((char *)header + RW_FLIGHT_HEADER_SIZE + slot * ring_bytes);
+}
+
+/* The calling thread's ring, taken on first use: a fresh one, else one a
+ * thread that exited gave back; NULL when none is left (counted once per
+ * thread; retried when a ring is given back). */
 static struct rw_flight_ring *ring(struct rw__m *m)
 {
-	if (m->flight_ring || m->flight_lost)
+	if (m->flight_ring)
 		return m->flight_ring;
-	uint32_t slot = __atomic_fetch_add(&header->used_slots, 1, __ATOMIC_RELAXED);
-	if (slot >= header->nslots) {
-		__atomic_fetch_add(&header->lost_threads, 1, __ATOMIC_RELAXED);
-		m->flight_lost = 1;
+	if (m->flight_lost &&
+	    (unsigned)m->flight_lost == atomic_load_explicit(&freed_gen, memory_order_relaxed) + 1)
+		return NULL;
+	struct rw_flight_ring *r = NULL;
+	uint32_t used = __atomic_load_n(&header->used_slots, __ATOMIC_RELAXED);
+	if (used < header->nslots) {
+		uint32_t slot = __atomic_fetch_add(&header->used_slots, 1, __ATOMIC_RELAXED);
+		if (slot < header->nslots)
+			r = slot_ring(slot);
+		else /* lost the race for the last ones: undo, for the reader */
+			__atomic_fetch_sub(&header->used_slots, 1, __ATOMIC_RELAXED);
+	}
+	if (!r) {
+		pthread_mutex_lock(&free_lock);
+		if (nfree > 0) {
+			r = slot_ring(free_slots[--nfree]);
+			__atomic_fetch_add(&header->reused_rings, 1, __ATOMIC_RELAXED);
+		}
+		pthread_mutex_unlock(&free_lock);
+		if (r)
+			__atomic_store_n(&r->head, 0, __ATOMIC_RELEASE); /* the old events go */
+	}
+	if (!r) {
+		if (!m->flight_lost)
+			__atomic_fetch_add(&header->lost_threads, 1, __ATOMIC_RELAXED);
+		/* Remember the give-back count seen: retry once it moves. */
+		m->flight_lost = (int)atomic_load_explicit(&freed_gen, memory_order_relaxed) + 1;
 		return NULL;
 	}
-	struct rw_flight_ring *r =
-		(void *)((char *)header + RW_FLIGHT_HEADER_SIZE + slot * ring_bytes);
+	m->flight_lost = 0; /* still counted in lost_threads: its first events went unrecorded */
 	r->m = m->id;
 	r->tid = (uint32_t)m->tid;
 	m->flight_ring = r;
 	return r;
+}
+
+void rw__flight_release(struct rw__m *m)
+{
+	struct rw_flight_ring *r = m->flight_ring;
+	m->flight_ring = NULL;
+	m->flight_lost = 0;
+	if (!header || !r || !free_slots)
+		return;
+	pthread_mutex_lock(&free_lock);
+	free_slots[nfree++] = (uint32_t)(((char *)r - (char *)header - RW_FLIGHT_HEADER_SIZE) /
+	                                 ring_bytes);
+	pthread_mutex_unlock(&free_lock);
+	atomic_fetch_add_explicit(&freed_gen, 1, memory_order_relaxed);
 }
 
 void rw__flight_note(enum rw_flight_kind kind, const rw_proc_t *p, uintptr_t pc, uint64_t arg)

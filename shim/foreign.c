@@ -35,6 +35,7 @@ int rw_foreign_enter(rw_proc_t **released)
 	int rc = rw__push_record(m, RW__REC_FOREIGN, NULL, "rw_foreign_enter");
 	if (rc)
 		return rc;
+	m->records[m->nrecords - 1].task = m->task; /* whose acquire exit owes */
 	rw_release_merge(&rw__foreign_sync);
 	rw_proc_t *p = m->wired;
 	rw__flight_note(RW_FL_FOREIGN_ENTER, p, (uintptr_t)__builtin_return_address(0), 0);
@@ -51,6 +52,14 @@ int rw_foreign_exit(void)
 		return rw__fail(RW_EPERM, "rw_foreign_exit on M%u: %s", m->id,
 		                m->nrecords ? "the innermost transition is a callback, not a foreign call"
 		                            : "no foreign call to leave");
+	/* The acquire exit owes is the calling task's: owed to another task
+	 * than the one that made the call, it would give that task a
+	 * happens-before edge it never had, and hide its races. */
+	rw_task_t *caller = m->records[m->nrecords - 1].task;
+	if (caller != m->task)
+		return rw__fail(RW_EPERM, "rw_foreign_exit on M%u: the open foreign call is T%u's, the "
+		                "current task is T%u; switch back to T%u first", m->id,
+		                rw_task_id(caller), rw_task_id(m->task), rw_task_id(caller));
 	m->nrecords--;
 	if (m->ext_held)
 		rw_ext_exit();

@@ -78,18 +78,22 @@ void rw__map_data(uintptr_t begin, uintptr_t end)
 	layout.data_begin = begin;
 	layout.data_end = end;
 	rw__be_map_shadow(begin, end - begin);
+	rw__mem_add_range(begin, end);
 }
 
 int rw_map_heap(void *addr, size_t size)
 {
 	if (!rw__is_inited())
 		return rw__fail(RW_ENOTINIT, "rw_map_heap: rw_init has not succeeded");
+	if (rw__after_fini())
+		return 0; /* TSan is finalizing: nothing will use the range */
 	char msg[sizeof rw__m.err];
 	pthread_mutex_lock(&heap_lock);
 	int rc = rw__heap_check(&layout, (uintptr_t)addr, size, msg, sizeof msg);
 	if (rc == 0) {
 		uintptr_t end = rw__heap_registered_end((uintptr_t)addr, size);
 		rw__be_map_shadow((uintptr_t)addr, end - (uintptr_t)addr);
+		rw__mem_add_range((uintptr_t)addr, end);
 		if (!layout.heap_end)
 			layout.heap_begin = (uintptr_t)addr;
 		layout.heap_end = end;

@@ -59,6 +59,12 @@ void *rw__no_proc(void)
 	          (const char *)NULL);
 }
 
+/* The weak default: a backend that cannot tell a debug runtime says no. */
+__attribute__((weak)) int rw__be_is_debug(void)
+{
+	return 0;
+}
+
 static struct rw__be_hooks hooks = {
 	.no_proc = rw__no_proc,
 	.symbolize_code = rw__symbolize_code,
@@ -152,6 +158,14 @@ int rw__init(const char *backend, const rw_options_t *opts, rw_task_t **main_tas
 	rw_task_t *t1 = calloc(1, sizeof *t1);
 	if (!p0 || !fallback || !t1)
 		return init_failed(rw__fail(RW_ENOMEM, "rw_init: out of memory"), p0, fallback, t1);
+	/* Auto: on with the debug runtime, unless a guard is off. A guard is
+	 * off only to show TSan failing as it did before the fix (the
+	 * reproducers), and checked mode would change the path the failing
+	 * calls take (and how often they collide). */
+	if (o.check_access < 0)
+		o.check_access = rw__be_is_debug() && o.guard_wiring && o.guard_foreign &&
+		                 o.guard_callback && o.guard_signals && o.guard_unwind &&
+		                 o.guard_suspend;
 	rw__g.opts = o;
 	if (o.flight[0]) {
 		rc = rw__flight_open(o.flight, (unsigned)o.flight_events);
@@ -205,6 +219,10 @@ uint64_t rw_report_count(void)
 
 void rw_stats(rw_stats_t *out)
 {
+	if (!out) {
+		rw__fail(RW_EINVAL, "rw_stats(NULL)");
+		return;
+	}
 	out->dropped = atomic_load_explicit(&rw__g.dropped, memory_order_relaxed);
 	out->borrowed = atomic_load_explicit(&rw__g.borrowed, memory_order_relaxed);
 	out->violations = atomic_load_explicit(&rw__g.violations, memory_order_relaxed);

@@ -47,7 +47,18 @@ struct rw_task {
 	/* TSan shadow-stack frames the runtime entered (rw_func_enter) and
 	 * has not left; kept in rw__hot.depth while the task is current. */
 	long depth;
+	/* The acquire that closes a foreign call (or opens a callback) is
+	 * the task's, not the thread's: switched away with it owed, the
+	 * task keeps it here, and it fires wherever the task runs next. Had
+	 * it stayed with the thread, the next task run there would acquire
+	 * what foreign code released: a race hidden, not a crash. */
+	int acquire_owed;
 };
+
+/* A task's on_m once rw_task_end ran: never an M number (those count up
+ * from 1) nor one with RW__HOLD (task.c). The struct is kept, so a later
+ * use of the handle is named (RW_ENOENT), never a use of freed memory. */
+#define RW__TASK_DEAD 0x7fffffffu
 
 /* The external-code word (guarantee 6): who may run what. */
 enum {
@@ -55,11 +66,15 @@ enum {
 	RW__EXT_THREAD = 1,    /* the thread is in external code */
 	RW__EXT_SUSPENDER = 2, /* a suspender holds the thread */
 	RW__EXT_DETACHED = 3,  /* a foreign thread between detach and attach */
+	RW__EXT_EXITED = 4,    /* the thread has exited: its handle is all that is left */
 };
 
 /* A thread's handle: the part of its state other threads touch. Heap
  * allocated, listed in the registry from its first racewire call until the
- * thread exits (a detached thread keeps it: a suspender may still hold it). */
+ * thread exits (a detached thread keeps it: a suspender may still hold it).
+ * Never freed: after the thread exits its ext word says RW__EXT_EXITED, so
+ * a suspender that still has the handle is told so (RW_ENOENT) instead of
+ * writing into memory malloc has handed to someone else. */
 struct rw_thread {
 	uint32_t id;
 	pid_t tid;
@@ -103,12 +118,13 @@ struct rw__m {
 	 * ThreadState (guarantee 2). */
 	int acquire_owed;
 	int ext_held;      /* this thread holds its ext word (RW__EXT_THREAD) */
+	int self_suspended; /* it took its own word as a suspender: never wait on it */
 	/* Read by signal handlers: 1 only while fully attached. */
 	volatile sig_atomic_t attached;
 	unsigned nrecords;
 	struct rw__record records[RW__MAX_RECORDS];
 	struct rw_flight_ring *flight_ring; /* its flight-record ring */
-	int flight_lost;   /* no ring was left for it */
+	int flight_lost;   /* no ring was left for it: 1 + the give-back count then */
 	char err[320];     /* rw_last_error */
 };
 
@@ -122,6 +138,7 @@ extern _Thread_local struct rw__m rw__m;
 		.guard_callback = 1, .guard_signals = 1, .guard_unwind = 1,                \
 		.guard_suspend = 1, .verbosity = 1, .symbolize = 1, .flight_events = 256,  \
 		.prefault_shadow = 1,                                                      \
+		.check_access = -1,                                                        \
 	}
 #define RW__FLIGHT_EVENTS_MIN 16
 #define RW__FLIGHT_EVENTS_MAX (1 << 20)
@@ -177,6 +194,16 @@ static inline bool rw__is_inited(void)
 	return atomic_load_explicit(&rw__g.inited, memory_order_acquire) == 2;
 }
 
+/* Calls that reach TSan outside the annotation path (starting and ending
+ * tasks, contexts, annotations for a parked task, heap registration) skip
+ * their TSan call once rw_fini began, as annotations are dropped then: TSan
+ * is finalizing and exiting the process, and a call into it now may find
+ * its state half torn down (guarantee 7). The racewire side of the call
+ * still happens (a task is still marked ended, a handle still made), so
+ * the runtime's other threads wind down without errors. Returns 1, and
+ * counts the call in rw_stats' dropped, if the TSan call must be skipped. */
+int rw__after_fini(void);
+
 /* Record a failure message for rw_last_error (and print it when
  * verbosity >= 1). Returns err, so callers can `return rw__fail(...)`. */
 int rw__fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -226,10 +253,35 @@ uintptr_t rw__heap_registered_end(uintptr_t addr, size_t size);
 int rw__flight_open(const char *path, unsigned nevents);
 void rw__flight_close(void); /* rw_init's rollback: nothing recorded yet */
 void rw__flight_note(enum rw_flight_kind kind, const rw_proc_t *p, uintptr_t pc, uint64_t arg);
+/* The calling thread is exiting: give its ring back for reuse. */
+void rw__flight_release(struct rw__m *m);
+
+/* What TSan shadows, and the live heap blocks (memory.c). add_range is
+ * called under the heap lock (heap.c); the rest take no lock of the
+ * caller's. block_alloc: 0, or RW_EBUSY with the live block's size;
+ * block_free: 0, RW_ENOENT (no block), RW_EALREADY (freed before) or
+ * RW_EINVAL (another size), with the allocation's size. */
+void rw__mem_add_range(uintptr_t begin, uintptr_t end);
+int rw__mem_shadowed(uintptr_t addr, size_t size);
+int rw__mem_describe(char *buf, size_t len);
+int rw__block_alloc(uintptr_t a, size_t size, size_t *live_size);
+int rw__block_free(uintptr_t a, size_t size, size_t *alloc_size);
+
+/* A memory annotation that its check refused (annotate.c): why is
+ * "outside" (not shadowed), "live" (malloc over a live block of `size2`
+ * bytes), "unknown" (free of no block), "twice" (freed before) or "size"
+ * (allocated with `size2` bytes). Abort policy: the FATAL block; else
+ * dropped, counted and named in rw_last_error. */
+void rw__refuse_mem(enum rw__op op, const void *p, size_t size, const char *why, size_t size2);
 
 /* The atomic operations' slow path (annotate.c). */
 uint64_t rw__slow_atomic(enum rw__atomic_op op, unsigned size, void *addr, uint64_t a, uint64_t b,
                          uintptr_t cpc, uintptr_t pc);
+
+/* 1 if the program is linked with a debug build of the TSan runtime (its
+ * internal CHECKs on): checked mode's default. A backend that can tell
+ * defines it; otherwise the weak default in init.c says 0. */
+int rw__be_is_debug(void);
 
 /* What the backend asks of the guards (init.c, symbolize.c). */
 void *rw__no_proc(void);

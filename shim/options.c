@@ -26,7 +26,8 @@ static const char *const policy_names[] = {
 
 #define KNOWN_OPTIONS                                                              \
 	"policy, guard_wiring, guard_foreign, guard_callback, guard_signals, guard_unwind, " \
-	"guard_suspend, guards, verbosity, symbolize, flight, flight_events, prefault_shadow"
+	"guard_suspend, guards, verbosity, symbolize, flight, flight_events, prefault_shadow, " \
+	"check_access"
 
 static int parse_int(const char *key, const char *value, int lo, int hi, int *out,
                      char *err, size_t errlen)
@@ -79,6 +80,8 @@ static int apply_item(rw_options_t *o, const char *key, const char *value,
 		return parse_int(key, value, 0, 1, &o->symbolize, err, errlen);
 	if (strcmp(key, "prefault_shadow") == 0)
 		return parse_int(key, value, 0, 2, &o->prefault_shadow, err, errlen);
+	if (strcmp(key, "check_access") == 0)
+		return parse_int(key, value, -1, 1, &o->check_access, err, errlen);
 	if (strcmp(key, "flight_events") == 0)
 		return parse_int(key, value, RW__FLIGHT_EVENTS_MIN, RW__FLIGHT_EVENTS_MAX,
 		                 &o->flight_events, err, errlen);
@@ -157,6 +160,7 @@ int rw__options_check(const rw_options_t *o, char *err, size_t errlen)
 		{"verbosity", o->verbosity, 0, 2},
 		{"symbolize", o->symbolize, 0, 1},
 		{"prefault_shadow", o->prefault_shadow, 0, 2},
+		{"check_access", o->check_access, -1, 1},
 		{"flight_events", o->flight_events, RW__FLIGHT_EVENTS_MIN, RW__FLIGHT_EVENTS_MAX},
 	};
 	for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {

@@ -35,7 +35,10 @@ int rw_proc_create(rw_proc_t **out)
 	if (!p)
 		return rw__fail(RW_ENOMEM, "rw_proc_create: out of memory");
 	p->id = atomic_fetch_add_explicit(&rw__g.next_proc, 1, memory_order_relaxed);
-	rw__be_proc_create(&p->tsan_proc);
+	/* After rw_fini began, a context without a Processor: wiring it
+	 * still works, and every TSan call on it is dropped anyway. */
+	if (!rw__after_fini())
+		rw__be_proc_create(&p->tsan_proc);
 	*out = p;
 	return 0;
 }
@@ -63,7 +66,8 @@ int rw_proc_destroy(rw_proc_t *p)
 	}
 	/* Nobody can wire it now, and the acquire above saw the last owner's
 	 * release, so TSan may tear the Processor down from this thread. */
-	rw__be_proc_destroy(p->tsan_proc);
+	if (p->tsan_proc && !rw__after_fini())
+		rw__be_proc_destroy(p->tsan_proc);
 	p->tsan_proc = NULL;
 	/* p itself is kept: a later wire of this pointer gets RW_ENOENT, not
 	 * a use-after-free. Runtimes create a handful of contexts. */

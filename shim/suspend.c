@@ -44,6 +44,12 @@ int rw_ext_enter(void)
 			/* A detached thread is closed to suspenders already. */
 			if (expect == RW__EXT_DETACHED)
 				break;
+			/* The suspender is this very thread (rw_suspend_begin on
+			 * itself): waiting would wait for itself, for ever. */
+			if (expect == RW__EXT_SUSPENDER && m->self_suspended)
+				return rw__fail(RW_EBUSY, "rw_ext_enter on M%u: M%u holds its own suspension "
+				                "word (rw_suspend_begin on itself); it would wait for itself: "
+				                "call rw_suspend_end first", m->id, m->id);
 			backoff(attempt);
 		}
 	}
@@ -69,16 +75,22 @@ int rw_suspend_begin(rw_thread_t *t)
 {
 	if (!t)
 		return rw__fail(RW_EINVAL, "rw_suspend_begin(NULL)");
+	if (atomic_load_explicit(&t->ext, memory_order_acquire) == RW__EXT_EXITED)
+		return rw__fail(RW_ENOENT, "rw_suspend_begin(M%u): M%u has exited", t->id, t->id);
 	if (!rw__g.opts.guard_suspend)
 		return 0;
 	uint32_t expect = RW__EXT_FREE;
 	if (atomic_compare_exchange_strong_explicit(&t->ext, &expect, RW__EXT_SUSPENDER,
 	                                            memory_order_acquire, memory_order_relaxed)) {
 		rw__flight_note(RW_FL_SUSPEND, NULL, 0, t->id);
+		if (t == rw__m.thread)
+			rw__m.self_suspended = 1; /* see rw_ext_enter */
 		return 0;
 	}
 	if (expect == RW__EXT_DETACHED)
 		return RW_ENOENT; /* a foreign thread outside the runtime: skip it */
+	if (expect == RW__EXT_EXITED)
+		return rw__fail(RW_ENOENT, "rw_suspend_begin(M%u): M%u has exited", t->id, t->id);
 	/* Not an error worth a message: skipping is the protocol. */
 	rw__flight_note(RW_FL_SUSPEND_SKIP, NULL, 0, t->id);
 	return RW_EBUSY;
@@ -91,8 +103,13 @@ int rw_suspend_end(rw_thread_t *t)
 	if (!rw__g.opts.guard_suspend)
 		return 0;
 	uint32_t expect = RW__EXT_SUSPENDER;
+	if (t == rw__m.thread)
+		rw__m.self_suspended = 0;
 	if (!atomic_compare_exchange_strong_explicit(&t->ext, &expect, RW__EXT_FREE,
-	                                             memory_order_release, memory_order_relaxed))
+	                                             memory_order_release, memory_order_relaxed)) {
+		if (expect == RW__EXT_EXITED)
+			return rw__fail(RW_ENOENT, "rw_suspend_end(M%u): M%u has exited", t->id, t->id);
 		return rw__fail(RW_EPERM, "rw_suspend_end(M%u): no suspender holds it", t->id);
+	}
 	return 0;
 }

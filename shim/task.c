@@ -20,7 +20,8 @@
 
 /* Hold t for one TSan call from the calling thread. Returns 1 if held
  * (call release_task after), 0 if t is this thread's current task
- * already, or RW_EBUSY if it runs on another thread. */
+ * already, RW_EBUSY if it runs on another thread, or RW_ENOENT if it has
+ * ended (its TSan state is gone; only racewire's record of it is left). */
 static int hold_task(rw_task_t *t, struct rw__m *m, const char *what)
 {
 	for (;;) {
@@ -30,6 +31,9 @@ static int hold_task(rw_task_t *t, struct rw__m *m, const char *what)
 			return 1;
 		if (on == m->id)
 			return 0;
+		if (on == RW__TASK_DEAD)
+			return rw__fail(RW_ENOENT, "%s(T%u) on M%u: T%u has ended (rw_task_end)", what,
+			                t->id, m->id, t->id);
 		if (on && !(on & RW__HOLD))
 			return rw__fail(RW_EBUSY, "%s(T%u) on M%u: T%u is running on M%u", what, t->id,
 			                m->id, t->id, on);
@@ -56,6 +60,15 @@ int rw_task_start(rw_task_t *parent, uintptr_t pc, rw_task_t **out)
 	if (held < 0)
 		return held;
 	rw_task_t *t = calloc(1, sizeof *t);
+	if (t && rw__after_fini()) {
+		/* A task with no TSan state: all it would annotate is dropped
+		 * anyway, and the runtime's spawn still succeeds. */
+		t->id = atomic_fetch_add_explicit(&rw__g.next_task, 1, memory_order_relaxed) + 1;
+		if (held)
+			release_task(parent);
+		*out = t;
+		return 0;
+	}
 	int borrowed = t ? rw__need_proc("rw_task_start") : RW_ENOMEM;
 	if (borrowed < 0) {
 		if (held)
@@ -87,20 +100,47 @@ int rw_task_end(rw_task_t *t)
 	struct rw__m *m = rw__self();
 	if (!t)
 		return rw__fail(RW_EINVAL, "rw_task_end(NULL) on M%u", m->id);
+	/* A task inside a callback still has foreign frames to return into
+	 * on its thread, and its callback record names it: ending it now
+	 * would leave both pointing at a task with no TSan state. */
+	uint32_t pin = atomic_load_explicit(&t->pinned_to, memory_order_acquire);
+	if (pin && atomic_load_explicit(&t->on_m, memory_order_acquire) != RW__TASK_DEAD)
+		return rw__fail(RW_EBUSY, "rw_task_end(T%u) on M%u: T%u is pinned to M%u by a callback "
+		                "that has not exited", t->id, m->id, t->id, pin);
 	if (t == m->task)
 		rw_task_switch(NULL);
-	/* Held for good: the task is freed below. */
-	int held = hold_task(t, m, "rw_task_end");
-	if (held < 0)
-		return held;
-	int borrowed = rw__need_proc("rw_task_end");
-	if (borrowed < 0) {
-		release_task(t);
-		return borrowed;
+	/* Taken for good, and never waited for: a task current elsewhere, or
+	 * held by another thread for a TSan call on its behalf, is still in
+	 * use, and ending it under that call would free TSan state the call
+	 * is using. The runtime ends tasks it has stopped using; say so. */
+	uint32_t on = 0;
+	if (!atomic_compare_exchange_strong_explicit(&t->on_m, &on, m->id | RW__HOLD,
+	                                             memory_order_acquire, memory_order_relaxed)) {
+		if (on == RW__TASK_DEAD)
+			return rw__fail(RW_ENOENT, "rw_task_end(T%u) on M%u: T%u has already ended", t->id,
+			                m->id, t->id);
+		if (on & RW__HOLD)
+			return rw__fail(RW_EBUSY, "rw_task_end(T%u) on M%u: T%u is held by M%u for a TSan "
+			                "call on its behalf", t->id, m->id, t->id, on & ~RW__HOLD);
+		return rw__fail(RW_EBUSY, "rw_task_end(T%u) on M%u: T%u is current on M%u", t->id,
+		                m->id, t->id, on);
 	}
-	rw__be_task_end(t->thr);
-	rw__return_fallback(borrowed);
-	free(t);
+	if (t->thr && !rw__after_fini()) {
+		int borrowed = rw__need_proc("rw_task_end");
+		if (borrowed < 0) {
+			release_task(t);
+			return borrowed;
+		}
+		rw__be_task_end(t->thr);
+		rw__return_fallback(borrowed);
+	}
+	/* The struct stays (about 48 bytes per ended task, as Go keeps every
+	 * g it made): a later switch, child start, annotation for it or
+	 * second end finds RW__TASK_DEAD and names the task, instead of
+	 * reading memory that malloc has handed to someone else. */
+	t->thr = NULL;
+	t->acquire_owed = 0;
+	atomic_store_explicit(&t->on_m, RW__TASK_DEAD, memory_order_release);
 	return 0;
 }
 
@@ -123,6 +163,9 @@ int rw_task_switch(rw_task_t *t)
 			if (atomic_compare_exchange_weak_explicit(&t->on_m, &on, m->id,
 			                                          memory_order_acquire, memory_order_relaxed))
 				break;
+			if (on == RW__TASK_DEAD)
+				return rw__fail(RW_ENOENT, "rw_task_switch(T%u) on M%u: T%u has ended "
+				                "(rw_task_end)", t->id, m->id, t->id);
 			if (on && !(on & RW__HOLD))
 				return rw__fail(RW_EBUSY, "rw_task_switch(T%u) on M%u: T%u is current on M%u",
 				                t->id, m->id, t->id, on);
@@ -132,6 +175,14 @@ int rw_task_switch(rw_task_t *t)
 	if (old)
 		old->depth = rw__hot.depth;
 	rw__hot.depth = t ? t->depth : 0;
+	/* An owed acquire is the task's (struct rw_task): it leaves with
+	 * old and comes back with it, and t brings its own. One owed with
+	 * no task (a foreign call made with none) belongs to nobody. */
+	if (old)
+		old->acquire_owed = m->acquire_owed;
+	m->acquire_owed = t ? t->acquire_owed : 0;
+	if (t)
+		t->acquire_owed = 0;
 	m->task = t;
 	rw__flight_note(RW_FL_TASK_SWITCH, m->wired, 0, 0);
 	rw__refresh_hot(m);
@@ -167,6 +218,18 @@ static int for_task(rw_task_t *t, const void *addr, enum rw__op op, const char *
 	int hold = hold_task(t, m, what);
 	if (hold < 0)
 		return hold;
+	if (rw__after_fini()) {
+		if (hold)
+			release_task(t);
+		return 0;
+	}
+	/* Not the hot path: the sync object's address is always checked. */
+	if (!rw__mem_shadowed((uintptr_t)addr, 1)) {
+		if (hold)
+			release_task(t);
+		return rw__fail(RW_ERANGE, "%s(T%u, %p) on M%u: %p is not memory TSan shadows "
+		                "(data+bss, rw_map_heap)", what, t->id, addr, m->id, addr);
+	}
 	int borrowed = rw__need_proc(what);
 	if (borrowed >= 0) {
 		rw__be_annotate(t->thr, op, addr, 0, 0);

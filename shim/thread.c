@@ -77,8 +77,13 @@ void rw__unregister(void)
 	}
 	m->thread = NULL;
 	pthread_mutex_unlock(&rw__g.registry_lock);
+	rw__flight_release(m); /* its ring, for a thread still to come */
 	pthread_setspecific(exit_key, NULL);
-	free(t);
+	/* Kept, not freed (struct rw_thread): a suspender holding the handle
+	 * now learns that the thread is gone. An exchange, since one may
+	 * hold the word this instant; its rw_suspend_end then says so too. */
+	t->hot = NULL;
+	atomic_exchange_explicit(&t->ext, RW__EXT_EXITED, memory_order_acq_rel);
 }
 
 rw_thread_t *rw_thread_self(void)
@@ -98,7 +103,9 @@ unsigned rw_thread_id(const rw_thread_t *t)
 void rw__refresh_hot(struct rw__m *m)
 {
 	void *thr = (rw__hot.tsan_proc && m->task) ? m->task->thr : NULL;
-	__atomic_store_n(&rw__hot.thr, thr, __ATOMIC_SEQ_CST);
+	/* Checked mode keeps the fast path closed: every annotation goes to
+	 * rw__slow, which checks its address before TSan sees it. */
+	__atomic_store_n(&rw__hot.thr, rw__g.opts.check_access > 0 ? NULL : thr, __ATOMIC_SEQ_CST);
 	if (thr && atomic_load(&rw__g.finalizing)) {
 		__atomic_store_n(&rw__hot.thr, NULL, __ATOMIC_SEQ_CST);
 		return;

@@ -32,6 +32,20 @@ int rw__be_init(const struct rw__be_hooks *hooks, void **init_thr, void **init_p
 	return 0;
 }
 
+/* compiler-rt's debug Go runtime (buildgo.sh's race_debug object, built
+ * with its CHECKs on) defines __tsan::build_consistency_debug(), the
+ * release one build_consistency_release(): TSan's own marks for telling
+ * its builds apart. A weak reference to the debug mark tells them apart
+ * at run time, for programs linked with either object from one library. */
+extern char rw__tsan_debug_mark[] __asm__("_ZN6__tsan23build_consistency_debugEv")
+	__attribute__((weak));
+
+int rw__be_is_debug(void)
+{
+	return rw__tsan_debug_mark != NULL;
+}
+
+
 /* Go mode's shadow on linux/amd64 (tsan_platform.h, MappingGo48): two
  * bytes of shadow per byte of application memory, at +0x200000000000, in
  * the 64 KiB steps MapShadow maps it in. */

@@ -10,8 +10,13 @@
  *   struct rw_flight_header            at offset 0, padded to 4096 bytes
  *   struct rw_flight_ring [nslots]     each followed by nevents events
  *
- * A thread takes a ring the first time racewire sees it; when all rings
- * are taken, later threads record nothing (counted in lost_threads).
+ * A thread takes a ring the first time racewire sees it. A thread that
+ * exits gives its ring back (its events stay readable until then), and a
+ * thread that finds every fresh ring taken reuses the ring of one that
+ * exited (counted in reused_rings; the ring's head starts again at 0). So
+ * the threads alive at a crash are all recorded unless more than nslots
+ * of them were alive at once; those record nothing (lost_threads) until a
+ * ring is given back.
  * Within a ring, event i lives at index i % nevents and is valid when its
  * seq is i + 1: a writer fills an event, then publishes seq, then head, so
  * a reader can tell a torn last event from a complete one.
@@ -52,6 +57,11 @@ struct rw_flight_header {
 	uint32_t used_slots;     /* rings taken so far */
 	uint32_t lost_threads;   /* threads that found no free ring */
 	uint64_t start_ns;       /* CLOCK_MONOTONIC when the record began */
+	/* Added within version 1 (older writers left it 0): rings handed to
+	 * a second thread after their first one exited, whose earlier events
+	 * are gone. A reader that does not know it loses nothing else. */
+	uint32_t reused_rings;
+	uint32_t pad;
 };
 
 struct rw_flight_event {

@@ -158,24 +158,6 @@ inline void rw_write_pc(const void *addr, uintptr_t callpc, uintptr_t pc)
 		rw__slow(RW__WRITE_PC, addr, callpc, pc);
 }
 
-inline void rw_read_range(const void *addr, size_t size, uintptr_t pc)
-{
-	void *thr = RW__LIVE();
-	if (RW__LIKELY(thr))
-		RW__HOT_READ_RANGE(thr, addr, size, pc);
-	else
-		rw__slow(RW__READ_RANGE, addr, size, pc);
-}
-
-inline void rw_write_range(const void *addr, size_t size, uintptr_t pc)
-{
-	void *thr = RW__LIVE();
-	if (RW__LIKELY(thr))
-		RW__HOT_WRITE_RANGE(thr, addr, size, pc);
-	else
-		rw__slow(RW__WRITE_RANGE, addr, size, pc);
-}
-
 inline void rw_func_enter(uintptr_t pc)
 {
 	void *thr = RW__LIVE();
@@ -187,33 +169,20 @@ inline void rw_func_enter(uintptr_t pc)
 		rw__slow(RW__FUNC_ENTER, 0, pc, 0);
 }
 
+/* The frame count is checked here, not only in the slow path: a func-exit
+ * past the task's base would pop TSan's shadow stack below its start
+ * (silent corruption in the release runtime, a CHECK in the debug one).
+ * The count is the one this path keeps anyway, so the check is a compare
+ * on a value it loads to decrement. */
 inline void rw_func_exit(void)
 {
 	void *thr = RW__LIVE();
-	if (RW__LIKELY(thr)) {
+	if (RW__LIKELY(thr && rw__hot.depth > 0)) {
 		RW__HOT_FUNC_EXIT(thr);
 		rw__hot.depth--;
 	}
 	else
 		rw__slow(RW__FUNC_EXIT, 0, 0, 0);
-}
-
-inline void rw_malloc(const void *p, size_t size, uintptr_t pc)
-{
-	void *thr = RW__LIVE();
-	if (RW__LIKELY(thr))
-		RW__HOT_MALLOC(thr, p, size, pc);
-	else
-		rw__slow(RW__MALLOC, p, size, pc);
-}
-
-inline void rw_free(const void *p, size_t size)
-{
-	void *thr = RW__LIVE();
-	if (RW__LIKELY(thr))
-		RW__HOT_FREE(thr, p, size);
-	else
-		rw__slow(RW__FREE, p, size, 0);
 }
 
 #undef RW__LIKELY

@@ -6,6 +6,7 @@
 #   make stress      deps + build + the main job (README's main command)
 #   make demo        a race report and the guard stopping a misuse
 #   make bench       print the benchmark figures
+#   make go          the guarded Go race runtime and racewire-go (go/)
 #
 # Variables:
 #   TSAN=release|debug   which Go-mode runtime executables link (default
@@ -254,6 +255,41 @@ $(O)/bench/%: $(O)/obj/bench/%.o $(LIB) $(TSAN_OBJ)
 $(O)/examples/%: $(O)/obj/examples/%.o $(LIB) $(TSAN_OBJ)
 	@mkdir -p $(@D)
 	$(call link_tsan,$(TSAN_OBJ))
+
+# ---- Go: racewire's guarded race runtime for `go build -race` (go/) ----------
+# `make go` builds $(O)/go/race{,_debug}_linux_amd64.syso (go/build.sh: the
+# guard in front of TSan's Go-mode object, with the pair, ABI and linker
+# checks) and installs $(O)/bin/racewire-go. The Go tests (tests/go/) and
+# Go reproducers join build-tests and stress here, so other sections need
+# no Go knowledge. GO_ROOT: the Go to guard (Debian's golang-1.19-go).
+GO_ROOT      ?= /usr/lib/go-1.19
+GO_OBJ       := $(O)/go/race_linux_amd64.syso
+GO_TOOL      := $(O)/bin/racewire-go
+GO_TESTS     := $(wildcard tests/go/test_*.c)
+GO_TEST_BINS := $(patsubst tests/go/%.c,$(O)/tests/go/%,$(GO_TESTS))
+
+.PHONY: go go-build
+go:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory go-build
+go-build: $(GO_OBJ) $(GO_TOOL)
+
+$(GO_OBJ): go/guard.c go/build.sh go/pairs.tsv include/racewire/flight.h \
+           $(TSAN_RELEASE_OBJ) $(TSAN_DEBUG_OBJ)
+	@bash go/build.sh $(O)/go $(TSAN_DIR) $(GO_ROOT) $(CC)
+
+$(GO_TOOL): go/racewire-go
+	@mkdir -p $(@D)
+	sed -e 's|@RW_SRC@|$(abspath .)|' -e 's|@RW_OUT@|$(abspath $(O))|' $< >$@.tmp
+	chmod +x $@.tmp && mv $@.tmp $@
+
+$(O)/obj/tests/go/%.o: RW_CFLAGS += -DRW_BIN_DIR='"$(abspath $(O))/bin"' \
+	-DRW_SRC_DIR='"$(abspath .)"' -DRW_OUT_DIR='"$(abspath $(O))"'
+$(O)/tests/go/%: $(O)/obj/tests/go/%.o
+	@mkdir -p $(@D)
+	$(CC) $(RW_LDFLAGS) -o $@ $^ $(CRITERION)
+$(GO_TEST_BINS): | $(GO_OBJ) $(GO_TOOL) $(DIAG_BIN)
+build-tests: $(GO_TEST_BINS) $(GO_OBJ) $(GO_TOOL)
 
 # ---- What people run -------------------------------------------------------------
 test:

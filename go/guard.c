@@ -10,8 +10,8 @@
  * malloc) are left alone: they never touch the Processor on their fast
  * path and are the hot ones, so they cost nothing extra.
  *
- * The hazard (Go issue 27660, fixed by Go commit 2d6d4c3 "runtime: only
- * call raceacquire after exitsyscall", seed 001): TSan's Processor is
+ * The hazard (seed 001: Go issue 27660, fixed by Go commit e496e612b7f4
+ * "runtime: never call into race detector with retaken P"): TSan's Processor is
  * Go's P.raceprocctx, found through the callback racecallbackthunk, which
  * reads g.m.p. A race call made by an M that does not own its P - inside
  * the syscall window of cgocall, where the P may already run on another M -
@@ -78,13 +78,14 @@ struct rw__go_opts {
 	int wiring;       /* guarantee 1: P present, P owned by this M, Processor claimed */
 	int getproc;      /* guarantee 2: TSan asking for the Processor with no P */
 	int fini;         /* guarantee 3: drop annotations once racefini has begun */
+	int drop;         /* policy=drop: misplaced calls are counted and not run */
 	int verbosity;
 	int flight_events;
 	char flight[256];
 };
-static struct rw__go_opts opt = {1, 1, 1, 1, 256, ""};
+static struct rw__go_opts opt = {1, 1, 1, 0, 1, 256, ""};
 
-#define KNOWN "guards, guard_wiring, guard_getproc, guard_fini, verbosity, flight, flight_events"
+#define KNOWN "policy, guards, guard_wiring, guard_getproc, guard_fini, verbosity, flight, flight_events"
 
 /* ---- Raw system calls: nothing from libc the stock object lacks ---------- */
 
@@ -310,12 +311,27 @@ static void fatal_head(struct msg *m, const char *headline, enum entry e, uintpt
 	m_str(m, ")");
 }
 
-static _Noreturn void fatal_end(struct msg *m, uintptr_t gm, enum entry e)
+static _Atomic uint64_t ndropped_calls; /* policy=drop: misplaced race calls not run */
+
+/* The end of every diagnosis. policy=abort (the default): the FATAL block,
+ * then abort, and Go's SIGABRT handler adds every goroutine's stack.
+ * policy=drop: the first misplaced call is reported as a warning and every
+ * one is counted and not run, so TSan's state stays whole and the program
+ * goes on (it may then miss the happens-before edge that call carried). */
+static void violation_end(struct msg *m, uintptr_t gm, enum entry e, int droppable)
 {
 	m_str(m, "\nracewire:   seed: 001 (Go issue 27660: a race call outside the M's ownership of its P)\n");
-	put(m->buf, m->n);
 	flight(gm, RW_FL_VIOLATION, 0, 0, 0, (uint64_t)e);
-	/* abort: Go's SIGABRT handler adds every goroutine's stack. */
+	if (droppable && opt.drop) {
+		if (atomic_fetch_add(&ndropped_calls, 1) == 0) {
+			/* "racewire: FATAL: " -> "racewire: dropped: " for the first one. */
+			static const char pre[] = "racewire: dropped (policy=drop): ";
+			put(pre, sizeof pre - 1);
+			put(m->buf + 17, m->n - 17);
+		}
+		return;
+	}
+	put(m->buf, m->n);
 	abort();
 }
 
@@ -357,9 +373,10 @@ struct claim {
 	struct slot *s;  /* NULL: nothing to release */
 	uintptr_t m;
 	uint32_t pid;    /* P id + 1 for the flight record */
+	int drop;        /* policy=drop and the call is misplaced: do not run it */
 };
 
-static _Noreturn void fatal_conflict(enum entry e, uintptr_t g, uintptr_t proc, uint64_t other)
+static __attribute__((noinline, cold)) void conflict(enum entry e, uintptr_t g, uintptr_t proc, uint64_t other)
 {
 	struct msg m;
 	m.n = 0;
@@ -370,49 +387,68 @@ static _Noreturn void fatal_conflict(enum entry e, uintptr_t g, uintptr_t proc, 
 	m_str(&m, entry_name[(other & 0xff) < E_COUNT ? other & 0xff : 0]);
 	m_str(&m, "\nracewire:   processor: ");
 	m_hex(&m, proc);
-	fatal_end(&m, g ? AT(g, RW_GO_G_M) : 0, e);
+	violation_end(&m, g ? AT(g, RW_GO_G_M) : 0, e, 1);
+}
+
+/* Go itself points m.p at a P it does not own in one place: p.destroy
+ * (procresize, the world stopped) sets m.p to the dying P so that TSan's
+ * GetProc callback finds that P's Processor while racectxend ends its timer
+ * goroutine ("This hack only works because we are the only thread
+ * running"). That P is stopped (_Pgcstop) and owned by no M; in the syscall
+ * window of seed 001 the P is _Psyscall, or running or idle elsewhere. */
+static inline int stw_hack(uintptr_t p)
+{
+	return AT(p, RW_GO_P_M) == 0 && *(uint32_t *)(p + RW_GO_P_STATUS) == RW_GO_CONST__PGCSTOP;
+}
+
+/* The calling M holds no P, or a P it does not own: seed 001's misuse. */
+static __attribute__((noinline, cold)) void miswired(enum entry e, uintptr_t g, uintptr_t m, uintptr_t p)
+{
+	struct msg msg;
+	msg.n = 0;
+	uintptr_t oldp = AT(m, RW_GO_M_OLDP);
+	if (p == 0) {
+		fatal_head(&msg, "race call from an M that holds no P (inside a syscall or cgo call window)", e, g);
+		m_str(&msg, "\nracewire:   m.oldp: ");
+		m_hex(&msg, oldp);
+		p = oldp;
+	} else {
+		fatal_head(&msg, "race call from an M that does not own its P", e, g);
+	}
+	if (p) {
+		uintptr_t owner = AT(p, RW_GO_P_M);
+		m_str(&msg, "\nracewire:   P: ");
+		m_dec(&msg, (uint32_t)*(int32_t *)(p + RW_GO_P_ID));
+		m_str(&msg, ", processor ");
+		m_hex(&msg, AT(p, RW_GO_P_RACEPROCCTX));
+		m_str(&msg, ", now owned by ");
+		if (owner) {
+			m_str(&msg, "M");
+			m_dec(&msg, AT(owner, RW_GO_M_ID));
+			m_str(&msg, "\nracewire:   other thread: tid ");
+			m_dec(&msg, tid_of_m(owner));
+		} else {
+			m_str(&msg, "no M (idle, or in a syscall)");
+		}
+	}
+	violation_end(&msg, m, e, 1);
 }
 
 /* Check the calling M's wiring and claim its Processor: the guarantee.
  * Fast path: four dependent loads (g, m, p, p.m), one CAS, no call. */
 static inline struct claim wire(enum entry e, int uses_proc)
 {
-	struct claim c = {NULL, 0, 0};
+	struct claim c = {NULL, 0, 0, 0};
 	if (!opt.wiring || !offsets_ok)
 		return c;
 	uintptr_t g = go_g();
 	uintptr_t m = AT(g, RW_GO_G_M);
 	uintptr_t p = AT(m, RW_GO_M_P);
 	c.m = m;
-	if (__builtin_expect(p == 0 || AT(p, RW_GO_P_M) != m, 0)) {
-		struct msg msg;
-		msg.n = 0;
-		uintptr_t oldp = AT(m, RW_GO_M_OLDP);
-		if (p == 0) {
-			fatal_head(&msg, "race call from an M that holds no P (inside a syscall or cgo call window)", e, g);
-			m_str(&msg, "\nracewire:   m.oldp: ");
-			m_hex(&msg, oldp);
-			p = oldp;
-		} else {
-			fatal_head(&msg, "race call from an M whose P is owned by another M", e, g);
-		}
-		if (p) {
-			uintptr_t owner = AT(p, RW_GO_P_M);
-			m_str(&msg, "\nracewire:   P: ");
-			m_dec(&msg, (uint32_t)*(int32_t *)(p + RW_GO_P_ID));
-			m_str(&msg, ", processor ");
-			m_hex(&msg, AT(p, RW_GO_P_RACEPROCCTX));
-			m_str(&msg, ", now owned by ");
-			if (owner) {
-				m_str(&msg, "M");
-				m_dec(&msg, AT(owner, RW_GO_M_ID));
-				m_str(&msg, "\nracewire:   other thread: tid ");
-				m_dec(&msg, tid_of_m(owner));
-			} else {
-				m_str(&msg, "no M (idle, or in a syscall)");
-			}
-		}
-		fatal_end(&msg, m, e);
+	if (__builtin_expect(p == 0 || (AT(p, RW_GO_P_M) != m && !stw_hack(p)), 0)) {
+		miswired(e, g, m, p);
+		c.drop = 1;
+		return c;
 	}
 	if (!uses_proc)
 		return c;
@@ -426,7 +462,9 @@ static inline struct claim wire(enum entry e, int uses_proc)
 	                                             memory_order_relaxed)) {
 		if ((cur >> 8) == (self >> 8))
 			return c; /* nested on this thread (a callback into Go): the outer claim holds it */
-		fatal_conflict(e, g, proc, cur);
+		conflict(e, g, proc, cur);
+		c.drop = 1;
+		return c;
 	}
 	s->goid = AT(g, RW_GO_G_GOID);
 	c.s = s;
@@ -475,7 +513,7 @@ static void getproc_cb(uintptr_t cmd, void *ctx)
 			m_str(&msg, "\nracewire:   m.oldp: ");
 			m_hex(&msg, AT(m, RW_GO_M_OLDP));
 			m_str(&msg, "\nracewire:   note: unguarded, Go's racecallbackthunk dereferences the nil P (SIGSEGV)");
-			fatal_end(&msg, m, E_GETPROC);
+			violation_end(&msg, m, E_GETPROC, 0);
 		}
 	}
 	go_cb(cmd, ctx);
@@ -545,6 +583,15 @@ static void parse_options(const char *s)
 			for (size_t i = 0; i < vlen; i++)
 				o.flight[i] = v[i];
 			o.flight[vlen] = 0;
+			continue;
+		}
+		if (keyis(item, klen, "policy")) {
+			if (keyis(v, vlen, "abort"))
+				o.drop = 0;
+			else if (keyis(v, vlen, "drop"))
+				o.drop = 1;
+			else
+				bad_options("policy is abort or drop", item, len);
 			continue;
 		}
 		long n = 0;
@@ -644,12 +691,21 @@ void rw__tsan_exit(int code);
 void rw__tsan_exit(int code)
 {
 	uint64_t n = atomic_load(&dropped);
-	if (opt.verbosity >= 2 || (n && opt.verbosity >= 1)) {
+	if (opt.verbosity >= 2) {
 		struct msg m;
 		m.n = 0;
 		m_str(&m, "racewire: ");
 		m_dec(&m, n);
 		m_str(&m, " annotation(s) dropped after racefini began\n");
+		put(m.buf, m.n);
+	}
+	uint64_t nd = atomic_load(&ndropped_calls);
+	if (nd && opt.verbosity >= 1) {
+		struct msg m;
+		m.n = 0;
+		m_str(&m, "racewire: ");
+		m_dec(&m, nd);
+		m_str(&m, " misplaced race call(s) dropped (policy=drop)\n");
 		put(m.buf, m.n);
 	}
 	if (fl_hdr)
@@ -668,11 +724,14 @@ void __tsan_free(uintptr_t p, uintptr_t sz)
 	if (late())
 		return;
 	struct claim c = wire(E_FREE, 1);
+	if (c.drop)
+		return;
 	rw__tsan_free(p, sz);
 	unwire(c);
 }
 
-/* Not dropped after racefini: Go needs the new ThreadState. */
+/* Never dropped (after racefini, or by policy=drop): Go needs the new
+ * ThreadState. */
 void __tsan_go_start(void *parent, void **pthr, void *pc)
 {
 	struct claim c = wire(E_GO_START, 1);
@@ -689,6 +748,8 @@ void __tsan_go_end(void *thr)
 	if (late())
 		return;
 	struct claim c = wire(E_GO_END, 1);
+	if (c.drop)
+		return;
 	if (fl_hdr && c.m)
 		flight(c.m, RW_FL_TASK_SWITCH, c.pid, 0, 0, 0);
 	rw__tsan_go_end(thr);
@@ -703,8 +764,10 @@ void __tsan_proc_destroy(void *proc)
 	uint64_t cur = 0;
 	uintptr_t g = offsets_ok ? go_g() : 0;
 	uintptr_t m = g ? AT(g, RW_GO_G_M) : 0;
-	if (s && !atomic_compare_exchange_strong(&s->owner, &cur, tid_of_m(m) << 8 | E_PROC_DESTROY))
-		fatal_conflict(E_PROC_DESTROY, g, (uintptr_t)proc, cur);
+	if (s && !atomic_compare_exchange_strong(&s->owner, &cur, tid_of_m(m) << 8 | E_PROC_DESTROY)) {
+		conflict(E_PROC_DESTROY, g, (uintptr_t)proc, cur);
+		return;
+	}
 	rw__tsan_proc_destroy(proc);
 	if (s)
 		atomic_store(&s->owner, 0);
@@ -717,7 +780,8 @@ void __tsan_acquire(void *thr, void *addr)
 {
 	if (late())
 		return;
-	wire(E_ACQUIRE, 0);
+	if (wire(E_ACQUIRE, 0).drop)
+		return;
 	rw__tsan_acquire(thr, addr);
 }
 
@@ -727,6 +791,8 @@ void __tsan_acquire(void *thr, void *addr)
 		if (late())                          \
 			return;                          \
 		struct claim c = wire(e, 1);         \
+		if (c.drop)                          \
+			return;                          \
 		rw__tsan_##name(thr, addr);          \
 		unwire(c);                           \
 	}
@@ -739,11 +805,14 @@ void __tsan_finalizer_goroutine(void *thr)
 	if (late())
 		return;
 	struct claim c = wire(E_FINALIZER, 1);
+	if (c.drop)
+		return;
 	rw__tsan_finalizer_goroutine(thr);
 	unwire(c);
 }
 
-/* Atomics do the operation itself inside TSan: never dropped. Loads do not
+/* Atomics do the operation itself inside TSan: never dropped (policy=drop
+ * reports them and runs them). Loads do not
  * use the Processor and are not wrapped. */
 #define RW_ATOMIC(op, e)                                                    \
 	void __tsan_go_##op(void *thr, uintptr_t cpc, uintptr_t pc, void *a)   \

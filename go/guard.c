@@ -51,6 +51,7 @@ void rw__tsan_free(uintptr_t p, uintptr_t sz);
 void rw__tsan_go_start(void *parent, void **pthr, void *pc);
 void rw__tsan_go_end(void *thr);
 void rw__tsan_proc_destroy(void *proc);
+void __tsan_proc_create(void **pproc); /* not wrapped: called as TSan defines it */
 void rw__tsan_acquire(void *thr, void *addr);
 void rw__tsan_release(void *thr, void *addr);
 void rw__tsan_release_merge(void *thr, void *addr);
@@ -78,12 +79,13 @@ struct rw__go_opts {
 	int wiring;       /* guarantee 1: P present, P owned by this M, Processor claimed */
 	int getproc;      /* guarantee 2: TSan asking for the Processor with no P */
 	int fini;         /* guarantee 3: drop annotations once racefini has begun */
-	int drop;         /* policy=drop: misplaced calls are counted and not run */
+	int policy;       /* what a misplaced race call gets: P_ABORT, P_BORROW, P_DROP */
 	int verbosity;
 	int flight_events;
 	char flight[256];
 };
-static struct rw__go_opts opt = {1, 1, 1, 0, 1, 256, ""};
+enum { P_ABORT, P_BORROW, P_DROP };
+static struct rw__go_opts opt = {1, 1, 1, P_ABORT, 1, 256, ""};
 
 #define KNOWN "policy, guards, guard_wiring, guard_getproc, guard_fini, verbosity, flight, flight_events"
 
@@ -311,28 +313,80 @@ static void fatal_head(struct msg *m, const char *headline, enum entry e, uintpt
 	m_str(m, ")");
 }
 
-static _Atomic uint64_t ndropped_calls; /* policy=drop: misplaced race calls not run */
+static _Atomic uint64_t ndropped_calls;  /* policy=drop: misplaced race calls not run */
+static _Atomic uint64_t nborrowed_calls; /* policy=borrow: run on a spare Processor */
 
 /* The end of every diagnosis. policy=abort (the default): the FATAL block,
- * then abort, and Go's SIGABRT handler adds every goroutine's stack.
- * policy=drop: the first misplaced call is reported as a warning and every
- * one is counted and not run, so TSan's state stays whole and the program
- * goes on (it may then miss the happens-before edge that call carried). */
-static void violation_end(struct msg *m, uintptr_t gm, enum entry e, int droppable)
+ * then abort, and Go's SIGABRT handler adds every goroutine's stack. The
+ * other policies report the first misplaced call as a warning block and
+ * count every one: borrow runs it on a spare Processor that only this
+ * thread holds meanwhile (TSan's state stays whole and the call keeps its
+ * happens-before edge); drop does not run it (the edge is lost). A call
+ * that cannot be dropped (a goroutine start: Go needs its ThreadState; an
+ * atomic: TSan does the operation) is borrowed under drop too. */
+static void violation_end(struct msg *m, uintptr_t gm, enum entry e, int action)
 {
 	m_str(m, "\nracewire:   seed: 001 (Go issue 27660: a race call outside the M's ownership of its P)\n");
 	flight(gm, RW_FL_VIOLATION, 0, 0, 0, (uint64_t)e);
-	if (droppable && opt.drop) {
-		if (atomic_fetch_add(&ndropped_calls, 1) == 0) {
-			/* "racewire: FATAL: " -> "racewire: dropped: " for the first one. */
-			static const char pre[] = "racewire: dropped (policy=drop): ";
-			put(pre, sizeof pre - 1);
-			put(m->buf + 17, m->n - 17);
-		}
-		return;
+	if (action == P_ABORT) {
+		put(m->buf, m->n);
+		abort();
 	}
-	put(m->buf, m->n);
-	abort();
+	_Atomic uint64_t *n = action == P_DROP ? &ndropped_calls : &nborrowed_calls;
+	if (atomic_fetch_add(n, 1) == 0) {
+		/* "racewire: FATAL: " becomes "racewire: dropped ...: " */
+		const char *pre = action == P_DROP ? "racewire: dropped (policy=drop): "
+		                                   : "racewire: run on a spare Processor (policy=borrow): ";
+		struct msg w;
+		w.n = 0;
+		m_str(&w, pre);
+		for (size_t i = 17; i < m->n && w.n < sizeof w.buf; i++)
+			w.buf[w.n++] = m->buf[i];
+		put(w.buf, w.n);
+	}
+}
+
+static int droppable(enum entry e)
+{
+	return e != E_GO_START && e < E_A32_STORE;
+}
+
+static int action_for(enum entry e)
+{
+	if (opt.policy == P_DROP && !droppable(e))
+		return P_BORROW;
+	return opt.policy;
+}
+
+/* ---- Spare Processors (policy=borrow) ---------------------------------------------- */
+
+/* Made at __tsan_init, each held by at most one M at a time (CAS on its
+ * owner). While an M holds one, TSan's GetProc callback answers it for that
+ * M (getproc_cb), so the whole call runs on it. */
+#define NSPARE 4
+static void *spare[NSPARE];
+static _Atomic uintptr_t spare_m[NSPARE];
+
+static int borrow(uintptr_t m)
+{
+	if (!spare[0])
+		return 0; /* none made: the call runs as Go asked */
+	for (;;) {
+		for (int i = 0; i < NSPARE; i++) {
+			uintptr_t z = 0;
+			if (spare[i] && atomic_compare_exchange_strong(&spare_m[i], &z, m))
+				return i + 1;
+		}
+		sys3(24 /* sched_yield */, 0, 0, 0); /* all held: each for one TSan call */
+	}
+}
+
+static void *borrowed_by(uintptr_t m)
+{
+	for (int i = 0; i < NSPARE; i++)
+		if (atomic_load_explicit(&spare_m[i], memory_order_relaxed) == m)
+			return spare[i];
+	return NULL;
 }
 
 /* ---- Processor claims: one owner word per Processor ------------------------------ */
@@ -374,6 +428,7 @@ struct claim {
 	uintptr_t m;
 	uint32_t pid;    /* P id + 1 for the flight record */
 	int drop;        /* policy=drop and the call is misplaced: do not run it */
+	int spare;       /* policy=borrow: the spare Processor held (index + 1) */
 };
 
 static __attribute__((noinline, cold)) void conflict(enum entry e, uintptr_t g, uintptr_t proc, uint64_t other)
@@ -387,7 +442,7 @@ static __attribute__((noinline, cold)) void conflict(enum entry e, uintptr_t g, 
 	m_str(&m, entry_name[(other & 0xff) < E_COUNT ? other & 0xff : 0]);
 	m_str(&m, "\nracewire:   processor: ");
 	m_hex(&m, proc);
-	violation_end(&m, g ? AT(g, RW_GO_G_M) : 0, e, 1);
+	violation_end(&m, g ? AT(g, RW_GO_G_M) : 0, e, action_for(e));
 }
 
 /* Go itself points m.p at a P it does not own in one place: p.destroy
@@ -431,14 +486,24 @@ static __attribute__((noinline, cold)) void miswired(enum entry e, uintptr_t g, 
 			m_str(&msg, "no M (idle, or in a syscall)");
 		}
 	}
-	violation_end(&msg, m, e, 1);
+	violation_end(&msg, m, e, action_for(e));
+}
+
+/* After a diagnosis that returned (policy borrow or drop). */
+static struct claim misplaced(struct claim c, enum entry e, uintptr_t m)
+{
+	if (action_for(e) == P_DROP)
+		c.drop = 1;
+	else
+		c.spare = borrow(m);
+	return c;
 }
 
 /* Check the calling M's wiring and claim its Processor: the guarantee.
  * Fast path: four dependent loads (g, m, p, p.m), one CAS, no call. */
 static inline struct claim wire(enum entry e, int uses_proc)
 {
-	struct claim c = {NULL, 0, 0, 0};
+	struct claim c = {NULL, 0, 0, 0, 0};
 	if (!opt.wiring || !offsets_ok)
 		return c;
 	uintptr_t g = go_g();
@@ -447,8 +512,7 @@ static inline struct claim wire(enum entry e, int uses_proc)
 	c.m = m;
 	if (__builtin_expect(p == 0 || (AT(p, RW_GO_P_M) != m && !stw_hack(p)), 0)) {
 		miswired(e, g, m, p);
-		c.drop = 1;
-		return c;
+		return misplaced(c, e, m);
 	}
 	if (!uses_proc)
 		return c;
@@ -463,8 +527,7 @@ static inline struct claim wire(enum entry e, int uses_proc)
 		if ((cur >> 8) == (self >> 8))
 			return c; /* nested on this thread (a callback into Go): the outer claim holds it */
 		conflict(e, g, proc, cur);
-		c.drop = 1;
-		return c;
+		return misplaced(c, e, m);
 	}
 	s->goid = AT(g, RW_GO_G_GOID);
 	c.s = s;
@@ -476,6 +539,8 @@ static inline struct claim wire(enum entry e, int uses_proc)
 
 static inline void unwire(struct claim c)
 {
+	if (__builtin_expect(c.spare, 0))
+		atomic_store(&spare_m[c.spare - 1], 0);
 	if (c.s) {
 		if (fl_hdr)
 			flight(c.m, RW_FL_UNWIRE, c.pid, 0, 0, 0);
@@ -503,17 +568,25 @@ static rw_go_cb go_cb;
  * nil and dies with SIGSEGV inside race_amd64.s, far from the cause. */
 static void getproc_cb(uintptr_t cmd, void *ctx)
 {
-	if (cmd == 0 && opt.getproc && offsets_ok) {
+	if (cmd == 0 && offsets_ok && (opt.getproc || opt.policy != P_ABORT)) {
 		uintptr_t g = go_g();
 		uintptr_t m = AT(g, RW_GO_G_M);
-		if (__builtin_expect(AT(m, RW_GO_M_P) == 0, 0)) {
+		uintptr_t p = AT(m, RW_GO_M_P);
+		if (__builtin_expect(p == 0 || (AT(p, RW_GO_P_M) != m && !stw_hack(p)), 0)) {
+			void *sp = borrowed_by(m);
+			if (sp) {
+				*(void **)ctx = sp; /* this M runs a call on a spare (policy=borrow) */
+				return;
+			}
+		}
+		if (__builtin_expect(p == 0, 0) && opt.getproc) {
 			struct msg msg;
 			msg.n = 0;
 			fatal_head(&msg, "TSan asked for the Processor on an M that holds no P", E_GETPROC, g);
 			m_str(&msg, "\nracewire:   m.oldp: ");
 			m_hex(&msg, AT(m, RW_GO_M_OLDP));
 			m_str(&msg, "\nracewire:   note: unguarded, Go's racecallbackthunk dereferences the nil P (SIGSEGV)");
-			violation_end(&msg, m, E_GETPROC, 0);
+			violation_end(&msg, m, E_GETPROC, P_ABORT);
 		}
 	}
 	go_cb(cmd, ctx);
@@ -587,11 +660,13 @@ static void parse_options(const char *s)
 		}
 		if (keyis(item, klen, "policy")) {
 			if (keyis(v, vlen, "abort"))
-				o.drop = 0;
+				o.policy = P_ABORT;
+			else if (keyis(v, vlen, "borrow"))
+				o.policy = P_BORROW;
 			else if (keyis(v, vlen, "drop"))
-				o.drop = 1;
+				o.policy = P_DROP;
 			else
-				bad_options("policy is abort or drop", item, len);
+				bad_options("policy is abort, borrow or drop", item, len);
 			continue;
 		}
 		long n = 0;
@@ -685,6 +760,9 @@ void __tsan_init(void **thrp, void **procp, rw_go_cb cb)
 	go_cb = cb;
 	flight_open();
 	rw__tsan_init(thrp, procp, getproc_cb);
+	if (opt.policy == P_BORROW || opt.policy == P_DROP)
+		for (int i = 0; i < NSPARE; i++)
+			__tsan_proc_create(&spare[i]);
 }
 
 void rw__tsan_exit(int code);
@@ -706,6 +784,15 @@ void rw__tsan_exit(int code)
 		m_str(&m, "racewire: ");
 		m_dec(&m, nd);
 		m_str(&m, " misplaced race call(s) dropped (policy=drop)\n");
+		put(m.buf, m.n);
+	}
+	nd = atomic_load(&nborrowed_calls);
+	if (nd && opt.verbosity >= 1) {
+		struct msg m;
+		m.n = 0;
+		m_str(&m, "racewire: ");
+		m_dec(&m, nd);
+		m_str(&m, " misplaced race call(s) run on a spare Processor (policy=borrow)\n");
 		put(m.buf, m.n);
 	}
 	if (fl_hdr)
@@ -766,7 +853,8 @@ void __tsan_proc_destroy(void *proc)
 	uintptr_t m = g ? AT(g, RW_GO_G_M) : 0;
 	if (s && !atomic_compare_exchange_strong(&s->owner, &cur, tid_of_m(m) << 8 | E_PROC_DESTROY)) {
 		conflict(E_PROC_DESTROY, g, (uintptr_t)proc, cur);
-		return;
+		if (action_for(E_PROC_DESTROY) == P_DROP)
+			return;
 	}
 	rw__tsan_proc_destroy(proc);
 	if (s)
@@ -780,9 +868,11 @@ void __tsan_acquire(void *thr, void *addr)
 {
 	if (late())
 		return;
-	if (wire(E_ACQUIRE, 0).drop)
+	struct claim c = wire(E_ACQUIRE, 0);
+	if (c.drop)
 		return;
 	rw__tsan_acquire(thr, addr);
+	unwire(c); /* a spare, if policy=borrow lent one */
 }
 
 #define RW_SYNC(name, e)                     \

@@ -194,6 +194,16 @@ Test(go, seed001_release_in_window, .timeout = 900)
 	cr_expect(!strstr(r.out, "racewire:"), "%s", r.out);
 	free(r.out);
 
+	/* policy=borrow: named once, run on a spare Processor, counted. */
+	r = sh("RACEWIRE_OPTIONS=policy=borrow '%s/release' -n 4 -ms 10", TESTBIN);
+	cr_expect_eq(r.status, 0, "exit %d:\n%s", r.status, r.out);
+	cr_expect(starts_with(r.out, "racewire: run on a spare Processor (policy=borrow): race call from an M that "
+	                             "holds no P"),
+	          "%s", r.out);
+	cr_expect(strstr(r.out, "misplaced race call(s) run on a spare Processor (policy=borrow)"), "%s", r.out);
+	cr_expect(strstr(r.out, "test27660: ok"), "%s", r.out);
+	free(r.out);
+
 	/* policy=drop: named once, counted, not run; the program completes. */
 	r = sh("RACEWIRE_OPTIONS=policy=drop '%s/release' -n 4 -ms 10", TESTBIN);
 	cr_expect_eq(r.status, 0, "exit %d:\n%s", r.status, r.out);
@@ -231,7 +241,7 @@ Test(go, bad_options_stop_the_program, .timeout = 600)
 	} cases[] = {
 	    {"bogus=1", "unknown option"},
 	    {"guards=2", "a guard switch is 0 or 1"},
-	    {"policy=borrow", "policy is abort or drop"},
+	    {"policy=steal", "policy is abort, borrow or drop"},
 	    {"guard_wiring", "an item is not key=value"},
 	    {"verbosity=x", "the value is not a small integer"},
 	    {"flight_events=3", "flight_events is in [16, 65536]"},

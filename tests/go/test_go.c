@@ -297,3 +297,32 @@ Test(go, racewire_go_bad_arguments, .timeout = 60)
 	cr_expect_eq(r.status, 0, "race objects:\n%s", r.out);
 	free(r.out);
 }
+
+/* Guarantee 1's claim itself: go/patches/shared-processor gives every P
+ * P 0's Processor, so each M owns its P and only the CAS on the Processor
+ * can see two threads in it. Measured: named in 4 of 4 runs (100 pairs,
+ * 0.2 s, 2 cores); with the stock object 0 of 5 runs failed (latent). It
+ * needs two Ms inside TSan at once: bounded retries, skipped if the
+ * machine never lets them overlap. */
+Test(go, shared_processor_claim_names_both_threads, .timeout = 900)
+{
+	need_go();
+	build("--patch=shared-processor", REPRO, "shared");
+	for (int i = 0; i < 5; i++) {
+		struct run r = sh("RACEWIRE_OPTIONS=policy=abort '%s/shared' -n 100 -ms 200", TESTBIN);
+		if (r.status == 0) {
+			cr_expect(strstr(r.out, "test27660: ok"), "%s", r.out);
+			free(r.out);
+			continue;
+		}
+		cr_expect_eq(r.status, 2, "run %d: exit %d:\n%s", i, r.status, r.out);
+		cr_expect(starts_with(r.out, "racewire: FATAL: two OS threads drive one TSan Processor at once\n"),
+		          "run %d:\n%s", i, r.out);
+		cr_expect(strstr(r.out, "racewire:   this thread: tid "), "%s", r.out);
+		cr_expect(strstr(r.out, "racewire:   other thread: tid "), "%s", r.out);
+		cr_expect(strstr(r.out, "racewire:   processor: 0x"), "%s", r.out);
+		free(r.out);
+		return;
+	}
+	cr_skip_test("two Ms never overlapped inside TSan in 5 runs (no second core free?)");
+}

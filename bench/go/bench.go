@@ -4,7 +4,11 @@
 // (plain memory accesses). Built with -race once per race runtime; each
 // run prints "name ns/op" lines for run.sh to interleave and compare.
 //
-//	bench [-ms N]   N: milliseconds per benchmark (default 300)
+//	bench [-ms N] [-only NAME] [-n COUNT]
+//
+// -ms: milliseconds per benchmark (default 300); -only: run one benchmark;
+// -n: run exactly COUNT operations instead (for instruction counts under
+// callgrind, where time means nothing).
 package main
 
 /*
@@ -25,11 +29,24 @@ import (
 //export benchCallback
 func benchCallback() {}
 
-var sink int
+var (
+	sink  int
+	only  = flag.String("only", "", "run only this benchmark")
+	count = flag.Int("n", 0, "run exactly this many operations (0: timed)")
+)
 
 // run calls body with growing counts until one call lasts ms, then reports
 // that call's ns per op.
 func run(name string, ms int, body func(n int)) {
+	if *only != "" && *only != name {
+		return
+	}
+	if *count > 0 {
+		start := time.Now()
+		body(*count)
+		fmt.Printf("%s %.1f\n", name, float64(time.Since(start).Nanoseconds())/float64(*count))
+		return
+	}
 	for n := 1; ; n *= 2 {
 		start := time.Now()
 		body(n)
@@ -44,8 +61,8 @@ func run(name string, ms int, body func(n int)) {
 func main() {
 	ms := flag.Int("ms", 300, "milliseconds per benchmark")
 	flag.Parse()
-	if *ms < 1 {
-		fmt.Fprintln(os.Stderr, "bench: -ms must be >= 1")
+	if *ms < 1 || *count < 0 {
+		fmt.Fprintln(os.Stderr, "bench: -ms must be >= 1 and -n >= 0")
 		os.Exit(2)
 	}
 	run("spawn-join", *ms, func(n int) {

@@ -4,6 +4,8 @@
 # as make deps builds it (stock), and racewire's guarded object (make go) -
 # run interleaved (round after round, the three in turn, so machine load
 # hits all three alike), the median ns/op of each, and guarded / stock.
+# Timed only: callgrind cannot run Go's runtime (Go 1.19 uses RDTSCP, which
+# valgrind does not decode), so there is no instruction count here.
 #
 #   bench/go/run.sh [O]
 #
@@ -50,3 +52,4 @@ awk -v order="${runtimes[*]}" '
 			printf "%-17s %12.1f %12.1f %12.1f %15.3f\n", b, s, t, g, g / t
 		}
 	}' "$results"
+

@@ -326,3 +326,24 @@ Test(go, shared_processor_claim_names_both_threads, .timeout = 900)
 	}
 	cr_skip_test("two Ms never overlapped inside TSan in 5 runs (no second core free?)");
 }
+
+/* go/build.sh refuses what it cannot check, before writing anything. */
+Test(go, build_refuses_unknown_pairs, .timeout = 60)
+{
+	need_go();
+	char fake[] = "/tmp/racewire-go-fake-XXXXXX";
+	cr_assert(mkdtemp(fake));
+	struct run r = sh("printf 'llvm: 18.1.0\\n' >%s/VERSION && bash '%s/go/build.sh' %s/out %s " GO_ROOT " cc",
+	                  fake, RW_SRC_DIR, fake, fake);
+	cr_expect_eq(r.status, 1, "%s", r.out);
+	cr_expect(starts_with(r.out, "racewire go: unsupported pair: Go go1.19"), "%s", r.out);
+	cr_expect(strstr(r.out, "with LLVM 18 is not in go/pairs.tsv (supported: Go go1.19 with LLVM 19)"), "%s", r.out);
+	free(r.out);
+	r = sh("bash '%s/go/build.sh' %s/out %s /nonexistent cc", RW_SRC_DIR, fake, fake);
+	cr_expect_eq(r.status, 1, "%s", r.out);
+	cr_expect(starts_with(r.out, "racewire go: no Go at /nonexistent"), "%s", r.out);
+	free(r.out);
+	r = sh("test ! -e %s/out/race_linux_amd64.syso && rm -rf %s", fake, fake);
+	cr_expect_eq(r.status, 0, "an object was written");
+	free(r.out);
+}

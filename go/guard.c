@@ -366,6 +366,7 @@ static int action_for(enum entry e)
 #define NSPARE 4
 static void *spare[NSPARE];
 static _Atomic uintptr_t spare_m[NSPARE];
+static _Atomic int spares_out; /* spares held now: GetProc's one-load fast check */
 
 static int borrow(uintptr_t m)
 {
@@ -374,8 +375,10 @@ static int borrow(uintptr_t m)
 	for (;;) {
 		for (int i = 0; i < NSPARE; i++) {
 			uintptr_t z = 0;
-			if (spare[i] && atomic_compare_exchange_strong(&spare_m[i], &z, m))
+			if (spare[i] && atomic_compare_exchange_strong(&spare_m[i], &z, m)) {
+				atomic_fetch_add(&spares_out, 1);
 				return i + 1;
+			}
 		}
 		sys3(24 /* sched_yield */, 0, 0, 0); /* all held: each for one TSan call */
 	}
@@ -539,8 +542,10 @@ static inline struct claim wire(enum entry e, int uses_proc)
 
 static inline void unwire(struct claim c)
 {
-	if (__builtin_expect(c.spare, 0))
+	if (__builtin_expect(c.spare, 0)) {
+		atomic_fetch_sub(&spares_out, 1);
 		atomic_store(&spare_m[c.spare - 1], 0);
+	}
 	if (c.s) {
 		if (fl_hdr)
 			flight(c.m, RW_FL_UNWIRE, c.pid, 0, 0, 0);
@@ -568,18 +573,19 @@ static rw_go_cb go_cb;
  * nil and dies with SIGSEGV inside race_amd64.s, far from the cause. */
 static void getproc_cb(uintptr_t cmd, void *ctx)
 {
-	if (cmd == 0 && offsets_ok && (opt.getproc || opt.policy != P_ABORT)) {
+	if (cmd == 0 && offsets_ok) {
 		uintptr_t g = go_g();
 		uintptr_t m = AT(g, RW_GO_G_M);
-		uintptr_t p = AT(m, RW_GO_M_P);
-		if (__builtin_expect(p == 0 || (AT(p, RW_GO_P_M) != m && !stw_hack(p)), 0)) {
+		/* An M that holds a spare (policy=borrow, a misplaced call or a
+		 * claim lost to another thread) runs its whole call on it. */
+		if (__builtin_expect(atomic_load_explicit(&spares_out, memory_order_relaxed) != 0, 0)) {
 			void *sp = borrowed_by(m);
 			if (sp) {
-				*(void **)ctx = sp; /* this M runs a call on a spare (policy=borrow) */
+				*(void **)ctx = sp;
 				return;
 			}
 		}
-		if (__builtin_expect(p == 0, 0) && opt.getproc) {
+		if (__builtin_expect(AT(m, RW_GO_M_P) == 0, 0) && opt.getproc) {
 			struct msg msg;
 			msg.n = 0;
 			fatal_head(&msg, "TSan asked for the Processor on an M that holds no P", E_GETPROC, g);

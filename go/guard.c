@@ -399,12 +399,13 @@ static void *borrowed_by(uintptr_t m)
  * destroyed Processor's slot is free again (owner 0) for a new one at the same
  * address. The owner word is the claiming thread's tid << 8 | entry point. */
 #define NSLOTS 1024
+/* One cache line per slot: two Ps' claims never share a line. */
 static struct slot {
 	_Atomic uintptr_t proc;
 	_Atomic uint64_t owner;
 	uint64_t goid;   /* the claimer's goroutine, for the other thread's report */
-	uint64_t pad;
-} slots[NSLOTS];
+	uint64_t pad[5];
+} slots[NSLOTS] __attribute__((aligned(64)));
 
 static struct slot *slot_of(uintptr_t proc)
 {

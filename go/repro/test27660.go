@@ -1,3 +1,6 @@
+// The goroutine bodies are Go's (Copyright 2018 The Go Authors; BSD-style
+// license, see the LICENSE file of the Go distribution).
+//
 // Go's test27660 (misc/cgo/test/test.go, added by Go commit e496e612b7f4
 // for Go issue 27660, seed 001) as a stress reproducer: the same goroutines,
 // a bounded run, exit 0 when it survives.

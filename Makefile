@@ -9,6 +9,7 @@
 #   make bench       print the benchmark figures
 #   make install     headers, libraries, runtime objects, tools, man pages and
 #                    pkg-config files under PREFIX (DESTDIR for staging)
+#   make go          the guarded Go race runtime and racewire-go (go/)
 #
 # Variables:
 #   BACKEND=go|none      the TSan runtime the library drives (default go:
@@ -308,6 +309,63 @@ $(EXAMPLE_CXX_BINS): $(O)/examples/%: $(O)/obj/examples/%.o $(LIB) $(TSAN_OBJ)
 	@mkdir -p $(@D)
 	$(CXX) $(RW_LDFLAGS) -o $@ $< $(LIB) $(TSAN_OBJ) $(RW_LIBS)
 
+# ---- Go: racewire's guarded race runtime for `go build -race` (go/) ----------
+# `make go` builds $(O)/go/race{,_debug}_linux_amd64.syso (go/build.sh: the
+# guard in front of TSan's Go-mode object, with the pair, ABI and linker
+# checks) and installs $(O)/bin/racewire-go. The Go tests (tests/go/) and
+# Go reproducers join build-tests and stress here, so other sections need
+# no Go knowledge. GO_ROOT: the Go to guard (Debian's golang-1.19-go).
+# The go backend's build only: the guard wraps the Go-mode runtime.
+ifeq ($(BACKEND),go)
+GO_ROOT      ?= /usr/lib/go-1.19
+GO_OBJ       := $(O)/go/race_linux_amd64.syso
+GO_TOOL      := $(O)/bin/racewire-go
+GO_TESTS     := $(wildcard tests/go/test_*.c)
+GO_TEST_BINS := $(patsubst tests/go/%.c,$(O)/tests/go/%,$(GO_TESTS))
+
+.PHONY: go go-build
+go:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory go-build
+go-build: $(GO_OBJ) $(GO_TOOL)
+
+$(GO_OBJ): go/guard.c go/build.sh go/pairs.tsv include/racewire/flight.h \
+           $(TSAN_RELEASE_OBJ) $(TSAN_DEBUG_OBJ)
+	@bash go/build.sh $(O)/go $(TSAN_DIR) $(GO_ROOT) $(CC)
+
+$(GO_TOOL): go/racewire-go
+	@mkdir -p $(@D)
+	sed -e 's|@RW_SRC@|$(abspath .)|' -e 's|@RW_OUT@|$(abspath $(O))|' $< >$@.tmp
+	chmod +x $@.tmp && mv $@.tmp $@
+
+$(O)/obj/tests/go/%.o: RW_CFLAGS += -DRW_BIN_DIR='"$(abspath $(O))/bin"' \
+	-DRW_SRC_DIR='"$(abspath .)"' -DRW_OUT_DIR='"$(abspath $(O))"'
+$(O)/tests/go/%: $(O)/obj/tests/go/%.o
+	@mkdir -p $(@D)
+	$(CC) $(RW_LDFLAGS) -o $@ $^ $(CRITERION)
+$(GO_TEST_BINS): | $(GO_OBJ) $(GO_TOOL) $(DIAG_BIN)
+build-tests: $(GO_TEST_BINS) $(GO_OBJ) $(GO_TOOL)
+
+# Go reproducers for make stress (rows in stress/reproducers.tsv): Go's
+# test27660 built by racewire-go in a GOROOT copy with a seed 001 patch.
+# The row's program is a launcher that puts policy=borrow first in
+# RACEWIRE_OPTIONS, since the guarded run has no options of its own: the
+# misuse is named in the run's log and run on a spare Processor; the
+# unguarded row's guards=0 comes after it and switches the guard off.
+GO_STRESS := $(O)/go/stress/seed001-release-in-window
+$(O)/go/stress/%.bin: go/repro/test27660.go go/patches/%.patch $(GO_OBJ) $(GO_TOOL)
+	@mkdir -p $(@D)
+	$(GO_TOOL) --patch=$* build -race -o $@ $<
+$(O)/go/stress/%: $(O)/go/stress/%.bin
+	printf '#!/bin/sh\n# make stress: guarded = policy=borrow (go/README.md)\nRACEWIRE_OPTIONS="policy=borrow$${RACEWIRE_OPTIONS:+:$$RACEWIRE_OPTIONS}" exec "$$0.bin" "$$@"\n' >$@.tmp
+	chmod +x $@.tmp && mv $@.tmp $@
+.PHONY: go-stress
+go-stress:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory $(GO_STRESS)
+stress: go-stress
+endif
+
 # ---- What people run -------------------------------------------------------------
 test:
 	@$(MAKE) --no-print-directory deps
@@ -335,6 +393,7 @@ bench:
 	@$(MAKE) --no-print-directory $(BENCH_BINS) $(MODEL_BENCH_BINS)
 	@bash bench/run.sh $(O)
 	@bash bench/model/run.sh $(O)
+	@$(MAKE) --no-print-directory go-build && bash bench/go/run.sh $(O)
 
 # Fuzz the diagnoser's log parser (clang, libFuzzer + ASan + UBSan) for
 # FUZZ_TIME seconds. Not part of `make test`: it is bounded, but long.
@@ -355,6 +414,7 @@ I_LIB := $(DESTDIR)$(PREFIX)/lib
 I_BIN := $(DESTDIR)$(PREFIX)/bin
 I_MAN := $(DESTDIR)$(PREFIX)/share/man
 I_PC  := $(I_LIB)/pkgconfig
+I_SHARE := $(DESTDIR)$(PREFIX)/share/racewire
 MAN_PAGES := $(wildcard man/*.[137])
 INSTALL_BINS = $(TOOLS)
 PC_FILES := racewire.pc racewire-go.pc racewire-go-debug.pc racewire-none.pc
@@ -384,6 +444,20 @@ endif
 	$(call pc_file,go,libracewire.a,race_linux_amd64.syso,,racewire guards in front of the Go-mode TSan runtime of compiler-rt) > $(I_PC)/racewire.pc
 	$(call pc_file,go-debug,libracewire.a,race_debug_linux_amd64.syso,,racewire with the debug Go-mode TSan runtime (internal CHECKs on)) > $(I_PC)/racewire-go-debug.pc
 	$(call pc_file,none,libracewire-none.a,, -DRW_BACKEND_NONE,racewire guards without TSan (non-race builds)) > $(I_PC)/racewire-none.pc
+	@if [ -x $(GO_ROOT)/bin/go ]; then \
+		$(MAKE) --no-print-directory go-build && \
+		install -d $(I_LIB)/racewire/go $(I_SHARE)/go/patches && \
+		install -m 644 $(O)/go/race_linux_amd64.syso $(O)/go/race_debug_linux_amd64.syso \
+			$(I_LIB)/racewire/go/ && \
+		install -m 644 go/patches/*.patch $(I_SHARE)/go/patches/ && \
+		sed -e 's|@RW_OBJ@|$(PREFIX)/lib/racewire/go|' -e 's|@RW_STOCK@|$(PREFIX)/lib/racewire|' \
+		    -e 's|@RW_PATCHES@|$(PREFIX)/share/racewire/go/patches|' \
+		    -e 's|@RW_WORK@|$${XDG_CACHE_HOME:-$$HOME/.cache}/racewire-go|' \
+		    go/racewire-go > $(I_BIN)/racewire-go && chmod 755 $(I_BIN)/racewire-go && \
+		echo "racewire: installed racewire-go and the guarded Go race runtime"; \
+	else \
+		echo "racewire: no Go at $(GO_ROOT) (golang-1.19-go): racewire-go not installed"; \
+	fi
 
 uninstall:
 	rm -f $(I_INC)/racewire.h $(addprefix $(I_INC)/racewire/,$(notdir $(wildcard include/racewire/*.h)))
@@ -391,6 +465,10 @@ uninstall:
 		$(I_LIB)/racewire/race_linux_amd64.syso $(I_LIB)/racewire/race_debug_linux_amd64.syso
 	rm -f $(addprefix $(I_BIN)/,$(notdir $(INSTALL_BINS))) $(addprefix $(I_PC)/,$(PC_FILES))
 	for m in $(MAN_PAGES); do rm -f $(I_MAN)/man$${m##*.}/$${m##*/}; done
+	rm -f $(I_BIN)/racewire-go $(I_LIB)/racewire/go/race_linux_amd64.syso \
+		$(I_LIB)/racewire/go/race_debug_linux_amd64.syso \
+		$(addprefix $(I_SHARE)/go/patches/,$(notdir $(wildcard go/patches/*.patch)))
+	-rmdir $(I_SHARE)/go/patches $(I_SHARE)/go $(I_SHARE) $(I_LIB)/racewire/go 2>/dev/null
 	-rmdir $(I_INC)/racewire $(I_LIB)/racewire 2>/dev/null
 
 # Build products only. The stress runs' logs (O/stress/<reproducer>/, and

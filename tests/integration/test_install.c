@@ -73,6 +73,21 @@ Test(install, installed_files_build_a_working_program, .timeout = 300)
 		cr_expect(access(path, F_OK) == 0, "%s was not installed", expected[i]);
 	}
 
+	/* With Go installed, racewire-go and its guarded runtime come along. */
+	if (access("/usr/lib/go-1.19/bin/go", X_OK) == 0) {
+		const char *go_files[] = {"usr/bin/racewire-go", "usr/lib/racewire/go/race_linux_amd64.syso",
+		                          "usr/share/racewire/go/patches"};
+		for (size_t i = 0; i < sizeof go_files / sizeof *go_files; i++) {
+			char path[512];
+			snprintf(path, sizeof path, "%s/%s", stage, go_files[i]);
+			cr_expect(access(path, F_OK) == 0, "%s was not installed", go_files[i]);
+		}
+		snprintf(cmd, sizeof cmd, "%s/usr/bin/racewire-go --help", stage);
+		rc = shell(cmd, out, sizeof out);
+		cr_expect_eq(rc, 0, "%s exited %d:\n%s", cmd, rc, out);
+		cr_expect(strstr(out, "usage: racewire-go"), "%s", out);
+	}
+
 	/* Nothing from the source tree: only the staged prefix. */
 	build_with_pkg_config(stage, "racewire", "minimal: received 42");
 	build_with_pkg_config(stage, "racewire-none", "minimal: received 42");

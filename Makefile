@@ -311,6 +311,7 @@ bench:
 	@$(MAKE) --no-print-directory $(BENCH_BINS) $(MODEL_BENCH_BINS)
 	@bash bench/run.sh $(O)
 	@bash bench/model/run.sh $(O)
+	@bash bench/transitions/run.sh $(O)
 
 # Fuzz the diagnoser's log parser (clang, libFuzzer + ASan + UBSan) for
 # FUZZ_TIME seconds. Not part of `make test`: it is bounded, but long.

@@ -15,6 +15,7 @@ packages=(
 	valgrind                  # bench: instruction counts with callgrind
 	xz-utils apt-utils        # unpacking compiler-rt's source package
 	procps bc                 # ps/pgrep in the stress scripts; bc in bench/run.sh
+	golang-1.19-go            # bench/transitions: the same operations in Go, -race
 )
 
 missing=()

@@ -4,8 +4,8 @@
  * Each figure is racewire's call against the same TSan call made directly
  * with the ThreadState taken from a thread-local variable, which is what
  * any runtime must do without racewire. Also wire+unwire round trips, and
- * the transitions Go's cgo makes: a foreign call (enter, exit, the wire
- * that fires its owed acquire) against the TSan calls Go's cgocall makes
+ * the transitions Go's cgo makes: a foreign call (enter, the wire that
+ * takes the context back, exit) against the TSan calls Go's cgocall makes
  * (racereleasemerge before, raceacquire after), and a callback from inside
  * one (enter, wire, exit, unwire) against cgocallbackg's (raceacquire,
  * racereleasemerge).
@@ -69,10 +69,10 @@ LOOP(rw_write_loop, rw_write(a, pc))
 LOOP(direct_write, __tsan_write(direct_thr, a, (void *)pc))
 LOOP(wire_unwire, (void)a; rw_proc_unwire(main_proc); rw_proc_wire(main_proc))
 
-/* A foreign call as md_cgocall makes it: enter gives the context up, exit
- * owes the acquire, the wire that takes the context back fires it. */
+/* A foreign call as md_cgocall makes it: enter gives the context up, the
+ * wire (exitsyscall) takes it back, exit acquires. */
 static rw_proc_t *released;
-LOOP(foreign, (void)a; rw_foreign_enter(&released); rw_foreign_exit(); rw_proc_wire(released))
+LOOP(foreign, (void)a; rw_foreign_enter(&released); rw_proc_wire(released); rw_foreign_exit())
 LOOP(direct_foreign, (void)a; __tsan_release_merge(direct_thr, &direct_cgosync);
      __tsan_acquire(direct_thr, &direct_cgosync))
 

@@ -43,7 +43,7 @@ printf '  %-16s %6s per wire+unwire pair\n' "wire+unwire" "$(per_call wire_unwir
 # (TSan's work inside it included), again as the difference of a 2N and an
 # N run, so rw_init's own wire cancels out. The loops (bench/annotate.c)
 # make each transition as the model runtime does: a foreign call is enter,
-# exit, and the wire that fires its owed acquire; a callback inside an open
+# the wire that takes the context back, and exit; a callback inside an open
 # foreign call is enter, wire (fires the acquire), exit (release-merges),
 # unwire. Go makes two TSan calls per bracket and nothing more (cgocall:
 # racereleasemerge, raceacquire; cgocallbackg: raceacquire,
@@ -73,14 +73,14 @@ per_transition() { # loop function... -> "function per-call" lines
 	done
 }
 echo "callgrind: instructions per transition (TSan's work included)"
-row() { printf '  %-34s %6s\n' "$1" "$2"; }
+row() { printf '  %-40s %6s\n' "$1" "$2"; }
 get() { awk -v f="$1" '$1 == f { print $2 }' <<<"$2"; }
-t=$(per_transition foreign rw_foreign_enter rw_foreign_exit rw_proc_wire)
+t=$(per_transition foreign rw_foreign_enter rw_foreign_exit)
 row "foreign enter (releases, unwires)" "$(get rw_foreign_enter "$t")"
-row "foreign exit (owes the acquire)" "$(get rw_foreign_exit "$t")"
+row "foreign exit (acquires)" "$(get rw_foreign_exit "$t")"
+t=$(per_transition callback rw_callback_enter rw_proc_wire rw_callback_exit)
+row "callback enter (pins, owes the acquire)" "$(get rw_callback_enter "$t")"
 row "wire (fires the owed acquire)" "$(get rw_proc_wire "$t")"
-t=$(per_transition callback rw_callback_enter rw_callback_exit rw_proc_unwire)
-row "callback enter (pins, owes)" "$(get rw_callback_enter "$t")"
 row "callback exit (releases, unpins)" "$(get rw_callback_exit "$t")"
 t=$(per_transition wire_unwire rw_proc_wire rw_proc_unwire)
 row "wire (nothing owed)" "$(get rw_proc_wire "$t")"

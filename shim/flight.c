@@ -22,7 +22,7 @@
 
 #define DEFAULT_SLOTS 64
 
-static struct rw_flight_header *header;
+struct rw_flight_header *rw__flight_header;
 static size_t ring_bytes;
 static size_t header_size;
 
@@ -94,21 +94,22 @@ int rw__flight_open(const char *pattern, unsigned nevents)
 	/* The magic last: a reader never sees a half-made header as valid. */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	memcpy(h->magic, RW_FLIGHT_MAGIC, 8);
-	header = h;
+	rw__flight_header = h;
 	header_size = size;
 	return 0;
 }
 
 void rw__flight_close(void)
 {
-	if (header)
-		munmap(header, header_size);
-	header = NULL;
+	if (rw__flight_header)
+		munmap(rw__flight_header, header_size);
+	rw__flight_header = NULL;
 }
 
 /* The calling thread's ring, taken on first use; NULL when none is left. */
 static struct rw_flight_ring *ring(struct rw__m *m)
 {
+	struct rw_flight_header *header = rw__flight_header;
 	if (m->flight_ring || m->flight_lost)
 		return m->flight_ring;
 	uint32_t slot = __atomic_fetch_add(&header->used_slots, 1, __ATOMIC_RELAXED);
@@ -125,10 +126,9 @@ static struct rw_flight_ring *ring(struct rw__m *m)
 	return r;
 }
 
-void rw__flight_note(enum rw_flight_kind kind, const rw_proc_t *p, uintptr_t pc, uint64_t arg)
+void rw__flight_record(enum rw_flight_kind kind, const rw_proc_t *p, uintptr_t pc, uint64_t arg)
 {
-	if (!header)
-		return;
+	struct rw_flight_header *header = rw__flight_header;
 	struct rw__m *m = &rw__m;
 	struct rw_flight_ring *r = ring(m);
 	if (!r)

@@ -2,16 +2,15 @@
  * round trip (two sends, two receives, two task switches). Also the bare
  * task switch: two tasks md_yield to each other on one P.
  *
- * The task switch is measured on one P only. With two, the yielder is
- * usually stolen by the other P's thread, and then each task's md_yield
- * finds no other task on its P and resumes itself: no switch between
- * tasks at all, while the figure was still divided by two switches per
- * iteration. Which P the yielder lands on depends on timing, and race
- * detection changes the timing (rw_task_start makes md_go slower, so the
- * spinning thread steals the child more often): that is how the race build
- * once showed a cheaper "switch" than the norace build. On one P the two
- * tasks strictly alternate, and the switches are counted, not assumed:
- * both tasks' yields inside the timed window. */
+ * The task switch is measured on one P only. With two, the yielder may be
+ * stolen by the other P's thread (measured: it was, in the race build, and
+ * was not, in the norace one), and then each task's md_yield finds no
+ * other task on its P and resumes itself: no switch between tasks at all,
+ * while the figure was still divided by two switches per iteration. On one
+ * P the two tasks strictly alternate, and the switches are counted, not
+ * assumed: both tasks' yields inside the timed window. (The other half of
+ * "race faster than norace" was bench/model/run.sh timing both builds at
+ * once; see there.) */
 #include <model.h>
 
 #include <stdio.h>

@@ -91,12 +91,19 @@ int rw_callback_defer(rw_callback_t *cb, void (*fn)(void *), void *arg)
 	return 0;
 }
 
+/* After the cleanups: unpin, then back into external code if the callback
+ * had left it. */
+static inline void finish(struct rw__m *m, struct rw__record *r)
+{
+	unpin(r->task);
+	if (r->left_ext && !m->ext_held)
+		rw__ext_enter(m);
+}
+
 void rw__callback_unwind(struct rw__record *r)
 {
 	run_cleanups(r);
-	unpin(r->task);
-	if (r->left_ext && !rw__m.ext_held)
-		rw__ext_enter(&rw__m);
+	finish(&rw__m, r);
 }
 
 static _Noreturn void die_moved(struct rw__m *m, rw_callback_t *cb)
@@ -149,19 +156,19 @@ int rw_callback_exit(rw_callback_t *cb)
 	/* The callback's work happens-before what foreign code does next. */
 	rw_release_merge(&rw__foreign_sync);
 	/* Ask again which thread this is: a cleanup may have switched
-	 * stacks (rw__self_slow is out of line, so its answer is not the
+	 * stacks (rw__self_fresh is out of line, so its answer is not the
 	 * thread-local address computed above). */
-	m = rw__self_slow();
+	m = rw__self_fresh();
 	if (m->id != cb->m)
 		die_moved(m, cb);
 	if (m->nrecords != index + 1)
 		return rw__fail(RW_EPERM, "rw_callback_exit on M%u: a cleanup left a transition open",
 		                m->id);
-	/* Popped, and unwound in place rather than from a copy of the whole
-	 * record: its cleanups all ran above, so nothing left to run can push
-	 * a record over it (unpinning and re-entering external code push
-	 * none). */
-	rw__callback_unwind(&m->records[--m->nrecords]);
+	/* Popped, and finished in place rather than from a copy of the
+	 * whole record: its cleanups all ran above, so nothing left to run
+	 * can push a record over it (unpinning and re-entering external code
+	 * push none). */
+	finish(m, &m->records[--m->nrecords]);
 	rw__flight_note(RW_FL_CALLBACK_EXIT, m->wired, (uintptr_t)__builtin_return_address(0), 0);
 	return 0;
 }

@@ -14,24 +14,6 @@
 /* In .bss, which rw_init registers with TSan. */
 char rw__foreign_sync;
 
-int rw__push_record(struct rw__m *m, enum rw__record_kind kind, const rw_callback_t *cb,
-                    const char *what)
-{
-	if (m->nrecords == RW__MAX_RECORDS)
-		return rw__fail(RW_ENOMEM, "%s on M%u: more than %d nested transitions", what, m->id,
-		                RW__MAX_RECORDS);
-	/* Field by field: a compound literal would zero the whole cleanups
-	 * array too, on every transition (issue 17); only ncleanups of it is
-	 * ever read before being written. */
-	struct rw__record *r = &m->records[m->nrecords++];
-	r->kind = kind;
-	r->cb = cb;
-	r->left_ext = 0;
-	r->task = NULL;
-	r->ncleanups = 0;
-	return 0;
-}
-
 int rw_foreign_enter(rw_proc_t **released)
 {
 	struct rw__m *m = rw__self();

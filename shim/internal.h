@@ -167,14 +167,17 @@ static inline struct rw__m *rw__self(void)
 	return rw__self_slow();
 }
 
-/* Push an unwind record (foreign.c); RW_ENOMEM when too deep. */
-int rw__push_record(struct rw__m *m, enum rw__record_kind kind, const rw_callback_t *cb,
-                    const char *what);
-
 /* End a callback's pinned window for a record already popped from the
  * stack: run its cleanups, last registered first, unpin its task, and
  * re-enter external code if the callback had left it (callback.c). */
 void rw__callback_unwind(struct rw__record *r);
+
+/* The calling thread's state, asked afresh: the address of rw__m from a
+ * call the compiler cannot see into, for code that ran something that may
+ * have switched stacks (see rw__self). No registration: a thread that runs
+ * tasks is registered already, and one that is not has M number 0, which
+ * is never a callback's. */
+struct rw__m *rw__self_fresh(void) __attribute__((noinline));
 
 /* Forget the calling thread: it is exiting. */
 void rw__unregister(void);
@@ -191,6 +194,26 @@ static inline bool rw__is_inited(void)
 /* Record a failure message for rw_last_error (and print it when
  * verbosity >= 1). Returns err, so callers can `return rw__fail(...)`. */
 int rw__fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Push an unwind record; RW_ENOMEM when too deep. Inline: every foreign
+ * call and callback pushes one (issue 17). */
+static inline int rw__push_record(struct rw__m *m, enum rw__record_kind kind,
+                                  const rw_callback_t *cb, const char *what)
+{
+	if (m->nrecords == RW__MAX_RECORDS)
+		return rw__fail(RW_ENOMEM, "%s on M%u: more than %d nested transitions", what, m->id,
+		                RW__MAX_RECORDS);
+	/* Field by field: a compound literal would zero the whole cleanups
+	 * array too, on every transition (issue 17); only ncleanups of it is
+	 * ever read before being written. */
+	struct rw__record *r = &m->records[m->nrecords++];
+	r->kind = kind;
+	r->cb = cb;
+	r->left_ext = 0;
+	r->task = NULL;
+	r->ncleanups = 0;
+	return 0;
+}
 
 /* Print a fatal diagnosis block and abort. The first line starts with
  * "racewire: FATAL: "; each detail is "racewire:   key: value". Details

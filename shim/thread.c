@@ -81,6 +81,11 @@ void rw__unregister(void)
 	free(t);
 }
 
+struct rw__m *rw__self_fresh(void)
+{
+	return &rw__m;
+}
+
 rw_thread_t *rw_thread_self(void)
 {
 	return rw__self()->thread;

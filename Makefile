@@ -394,6 +394,7 @@ bench:
 	@bash bench/run.sh $(O)
 	@bash bench/model/run.sh $(O)
 	@$(MAKE) --no-print-directory go-build && bash bench/go/run.sh $(O)
+	@bash bench/transitions/run.sh $(O)
 
 # Fuzz the diagnoser's log parser (clang, libFuzzer + ASan + UBSan) for
 # FUZZ_TIME seconds. Not part of `make test`: it is bounded, but long.

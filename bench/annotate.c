@@ -3,7 +3,12 @@
  *
  * Each figure is racewire's call against the same TSan call made directly
  * with the ThreadState taken from a thread-local variable, which is what
- * any runtime must do without racewire. Also wire+unwire round trips.
+ * any runtime must do without racewire. Also wire+unwire round trips, and
+ * the transitions Go's cgo makes: a foreign call (enter, the wire that
+ * takes the context back, exit) against the TSan calls Go's cgocall makes
+ * (racereleasemerge before, raceacquire after), and a callback from inside
+ * one (enter, wire, exit, unwire) against cgocallbackg's (raceacquire,
+ * racereleasemerge).
  *
  *   annotate            time every pair; print ns per call and the ratio
  *   annotate --loop OP N   run one loop only (for callgrind, see run.sh):
@@ -38,6 +43,7 @@ void __tsan_func_exit(void *thr);
 void __tsan_malloc(void *thr, uintptr_t pc, uintptr_t p, uintptr_t sz);
 void __tsan_free(uintptr_t p, uintptr_t sz);
 void __tsan_read_range(void *thr, void *addr, uintptr_t size, uintptr_t pc);
+void __tsan_release_merge(void *thr, void *addr);
 
 #define HEAP ((char *)0xc000000000ull)
 #define SLOTS 1024
@@ -45,6 +51,9 @@ void __tsan_read_range(void *thr, void *addr, uintptr_t size, uintptr_t pc);
 static _Thread_local void *direct_thr; /* a runtime's own g.racectx */
 static rw_proc_t *main_proc;
 static char *heap;
+/* Go's racecgosync, for the direct baselines of the transitions. In .bss,
+ * which rw_init registers with TSan. */
+static char direct_cgosync;
 
 static double now_ns(void)
 {
@@ -81,6 +90,32 @@ LOOP(direct_malloc_free, __tsan_malloc(direct_thr, pc, (uintptr_t)a, 8); __tsan_
 LOOP(rw_range, rw_read_range(a, 64, pc))
 LOOP(direct_range, __tsan_read_range(direct_thr, a, 64, pc))
 
+/* A foreign call as md_cgocall makes it: enter gives the context up, the
+ * wire (exitsyscall) takes it back, exit acquires. */
+static rw_proc_t *released;
+LOOP(foreign, (void)a; rw_foreign_enter(&released); rw_proc_wire(released); rw_foreign_exit())
+LOOP(direct_foreign, (void)a; __tsan_release_merge(direct_thr, &direct_cgosync);
+     __tsan_acquire(direct_thr, &direct_cgosync))
+
+/* A callback as the model's callback_in_cgocall makes it, inside one open
+ * foreign call: enter pins and owes the acquire, the wire (exitsyscall)
+ * fires it, exit release-merges and unpins, the unwire goes back to C. */
+__attribute__((noinline)) static void callback(long n)
+{
+	rw_callback_t cb;
+	rw_foreign_enter(&released);
+	for (long i = 0; i < n; i++) {
+		rw_callback_enter(&cb);
+		rw_proc_wire(released);
+		rw_callback_exit(&cb);
+		rw_proc_unwire(released);
+	}
+	rw_foreign_exit();
+	rw_proc_wire(released);
+}
+LOOP(direct_callback, (void)a; __tsan_acquire(direct_thr, &direct_cgosync);
+     __tsan_release_merge(direct_thr, &direct_cgosync))
+
 struct loop {
 	const char *name;
 	void (*fn)(long);
@@ -101,6 +136,10 @@ static const struct loop loops[] = {
 	{"direct_malloc_free", direct_malloc_free, 2},
 	{"rw_range", rw_range, 1},
 	{"direct_range", direct_range, 1},
+	{"foreign", foreign, 1},
+	{"direct_foreign", direct_foreign, 1},
+	{"callback", callback, 1},
+	{"direct_callback", direct_callback, 1},
 };
 
 static const struct loop *find(const char *name)
@@ -195,6 +234,14 @@ int main(int argc, char **argv)
 	double w = ns_per_iter(find("wire_unwire"), n);
 	printf("%-18s %6.2f ns per wire+unwire pair  (target < 50 ns: %s)\n", "wire+unwire", w,
 	       w < 50 ? "met" : "MISSED");
+	/* The transitions' target is Go's own cost: the TSan calls its cgo
+	 * makes, and nothing else (issue 17). */
+	double f = ns_per_iter(find("foreign"), n), fd = ns_per_iter(find("direct_foreign"), n);
+	printf("%-18s racewire %6.2f ns  Go's TSan calls %6.2f ns  extra %6.2f ns\n",
+	       "foreign call", f, fd, f - fd);
+	double c = ns_per_iter(find("callback"), n), cd = ns_per_iter(find("direct_callback"), n);
+	printf("%-18s racewire %6.2f ns  Go's TSan calls %6.2f ns  extra %6.2f ns\n",
+	       "callback", c, cd, c - cd);
 	/* The misuse checks, each where it runs (no targets: what they cost). */
 	struct { const char *what, *ours, *direct; } checks[] = {
 		{"func enter+exit", "rw_func_pair", "direct_func_pair"},

@@ -59,3 +59,57 @@ for op in read write; do
 	printf '  %-16s checked  %6s  unchecked %6s  extra %s (check_access=1)\n' "$op" "$checked" \
 		"$plain" "$(echo "$checked - $plain" | bc)"
 done
+
+# Per transition: callgrind's inclusive count for each racewire entry point
+# (TSan's work inside it included), again as the difference of a 2N and an
+# N run, so rw_init's own wire cancels out. The loops (bench/annotate.c)
+# make each transition as the model runtime does: a foreign call is enter,
+# the wire that takes the context back, and exit; a callback inside an open
+# foreign call is enter, wire (fires the acquire), exit (release-merges),
+# unwire. Go makes two TSan calls per bracket and nothing more (cgocall:
+# racereleasemerge, raceacquire; cgocallbackg: raceacquire,
+# racereleasemerge): "Go's TSan calls" is those two calls made directly.
+funcs() { # loop n -> "function count" for every racewire function
+	local f
+	f=$(mktemp)
+	valgrind --tool=callgrind --callgrind-out-file="$f" "$bin" --loop "$1" "$2" >/dev/null 2>&1
+	# A function's total is the line naming it by its source file's
+	# absolute path; the other lines split it by file (code inlined from
+	# the public header, such as the fast path's TSan calls, counts apart).
+	callgrind_annotate --inclusive=yes --threshold=100 "$f" |
+		sed -nE 's/^ *([0-9,]+) \([ 0-9.%]*\) +\/[^ ]*\.c:(rw_[a-z_]+)$/\2 \1/p' | tr -d ,
+	rm -f "$f"
+}
+per_transition() { # loop function... -> "function per-call" lines
+	local loop=$1 n=100000
+	shift
+	local a b
+	a=$(funcs "$loop" $n)
+	b=$(funcs "$loop" $((2 * n)))
+	for fn in "$@"; do
+		local x y
+		x=$(awk -v f="$fn" '$1 == f { print $2 }' <<<"$a")
+		y=$(awk -v f="$fn" '$1 == f { print $2 }' <<<"$b")
+		echo "$fn $(echo "scale=1; (${y:-0} - ${x:-0}) / $n" | bc)"
+	done
+}
+echo "callgrind: instructions per transition (TSan's work included)"
+row() { printf '  %-40s %6s\n' "$1" "$2"; }
+get() { awk -v f="$1" '$1 == f { print $2 }' <<<"$2"; }
+t=$(per_transition foreign rw_foreign_enter rw_foreign_exit)
+row "foreign enter (releases, unwires)" "$(get rw_foreign_enter "$t")"
+row "foreign exit (acquires)" "$(get rw_foreign_exit "$t")"
+t=$(per_transition callback rw_callback_enter rw_proc_wire rw_callback_exit)
+row "callback enter (pins, owes the acquire)" "$(get rw_callback_enter "$t")"
+row "wire (fires the owed acquire)" "$(get rw_proc_wire "$t")"
+row "callback exit (releases, unpins)" "$(get rw_callback_exit "$t")"
+t=$(per_transition wire_unwire rw_proc_wire rw_proc_unwire)
+row "wire (nothing owed)" "$(get rw_proc_wire "$t")"
+row "unwire" "$(get rw_proc_unwire "$t")"
+for loop in foreign callback; do
+	pair=$([ $loop = foreign ] && echo "foreign call" || echo callback)
+	ours=$(per_call "$loop" 1)
+	direct=$(per_call "direct_$loop" 1)
+	printf '  %-16s racewire %6s  Go'"'"'s TSan calls %6s  extra %s\n' "$pair" "$ours" "$direct" \
+		"$(echo "$ours - $direct" | bc)"
+done

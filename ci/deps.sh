@@ -16,7 +16,7 @@ packages=(
 	xz-utils apt-utils        # unpacking compiler-rt's source package
 	procps bc                 # ps/pgrep in the stress scripts; bc in bench/run.sh
 	pkgconf                   # the install test builds through racewire.pc
-	golang-1.19-go            # go/: the guarded race runtime for real Go programs
+	golang-1.19-go            # go/ (the guarded Go race runtime), bench/transitions
 	patch                     # go/patches: seed 001 reintroduced in a GOROOT copy
 )
 

@@ -7,17 +7,18 @@
  * 1. On a runtime thread inside md_cgocall: the calling task itself runs
  *    the callback, on its stack above the C frames.
  *      rw_callback_enter  pins the task to this thread (the C frames below
- *                         must be returned to on this thread) and leaves
+ *                         must be returned to on this thread), leaves
  *                         external code (the monitor may suspend us again,
- *                         Go's osPreemptExtExit);
- *      exitsyscall        take a P back, rw_proc_wire (foreign.c);
- *      rw_acquire         what C did before calling back (racecgosync);
+ *                         Go's osPreemptExtExit) and owes the acquire of
+ *                         what C did before calling back (racecgosync);
+ *      exitsyscall        take a P back, rw_proc_wire (foreign.c), which
+ *                         fires the owed acquire;
  *      fn(arg)            may park, yield, be preempted: the scheduler keeps
  *                         the task on this thread (rw_task_pinned_to, rule
  *                         R3 in sched.c);
- *      rw_release_merge   what the callback did, for C;
  *      rw_callback_exit   runs the registered cleanups (md_callback_defer)
- *                         STILL PINNED, checks the thread, then unpins and
+ *                         STILL PINNED, release-merges what the callback
+ *                         did, for C, checks the thread, then unpins and
  *                         re-enters external code: the fix of Go issue 47441
  *                         (seed 002), where unlockOSThread ran before a
  *                         deferred call that was a preemption point;
@@ -93,13 +94,13 @@ static long callback_in_cgocall(md_m_t *m, long (*fn)(void *), void *arg)
 	md_g_t *g = m->curg;
 	struct md_cbframe f = {.fn = fn, .arg = arg, .m = m};
 	pin(g, &f);
-	md__exitsyscall(m); /* P wired: annotations may reach TSan again */
-	RACE(rw_acquire(&md__cgo_sync));
+	/* P wired: annotations may reach TSan again, and the acquire that
+	 * rw_callback_enter owed (what C did before calling back) fires. */
+	md__exitsyscall(m);
 
 	long r = fn(arg);
 
-	RACE(rw_release_merge(&md__cgo_sync));
-	unpin(g, &f);
+	unpin(g, &f); /* rw_callback_exit release-merges what fn did, for C */
 	/* Go's checkm after cgocallbackg1: returning into C on another
 	 * thread would run its frames on the wrong thread. racewire's guard
 	 * dies first with a clearer message; this catches a broken pin.
@@ -181,11 +182,9 @@ static void foreign_cb_task(void *arg)
 {
 	struct md_cbframe *f = arg;
 	md_g_t *g = md__m->curg;
-	pin(g, f);
-	RACE(rw_acquire(&md__cgo_sync));
+	pin(g, f); /* the thread has its P: rw_callback_enter acquires at once */
 	f->result = f->fn(f->arg);
-	RACE(rw_release_merge(&md__cgo_sync));
-	unpin(g, f);
+	unpin(g, f); /* release-merges what fn did, for C */
 	md__gswitch(A_CBRET); /* back to the C thread's stack (g0_loop checks the M) */
 	__builtin_unreachable();
 }

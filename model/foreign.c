@@ -33,10 +33,12 @@
  */
 #include "internal.h"
 
-/* "What C code did", for callbacks (Go's racecgosync): md_cgocall
- * release-merges it before calling out, a callback acquires it on entry and
- * release-merges it on return. In .bss, registered by rw_init. */
-char md__cgo_sync;
+/* No sync object of the model's own for "what C code did" (Go's
+ * racecgosync): racewire's foreign bracket is that object. rw_foreign_enter
+ * release-merges it, rw_foreign_exit acquires it, and a callback acquires
+ * it on entry and release-merges it on exit, the four calls Go's cgocall
+ * and cgocallbackg make. A second object of the model's own would double
+ * each TSan call and add no edge (issue 17). */
 
 /* Get a P back after C (Go's exitsyscall). The thread still has its task
  * current in racewire, and no context wired. */
@@ -79,7 +81,6 @@ long md_cgocall(long (*fn)(void *), void *arg)
 	}
 	md__check_preempt(); /* entering the runtime: a safe point */
 	m = md__m;
-	RACE(rw_release_merge(&md__cgo_sync));
 
 	/* entersyscall */
 	md_p_t *p = m->p;

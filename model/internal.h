@@ -156,7 +156,6 @@ void md__gfree(md_g_t *g);
 void md__run_locked(md_m_t *m, md_g_t *g);
 void md__exitsyscall(md_m_t *m);
 void md__m_register(md_m_t *m);
-extern char md__cgo_sync;
 void md__ready(md_g_t *g);           /* make a parked task runnable */
 void md__park(void (*unlockf)(void *), void *arg); /* current task waits */
 void md__gswitch(enum g0_action a); /* current task -> g0 */

@@ -82,14 +82,13 @@ int rw_callback_enter(rw_callback_t *cb)
 	/* Back in runtime code: the thread may be suspended again, as Go's
 	 * cgocallbackg calls osPreemptExtExit. */
 	if (m->ext_held) {
-		rw_ext_exit();
+		rw__ext_exit(m);
 		r->left_ext = 1;
 	}
 	pin(m->task, m->id);
 	/* What foreign code did before calling back happens-before the
 	 * callback: the acquire, owed until the thread has a context. */
-	m->acquire_owed = 1;
-	rw__refresh_hot(m);
+	rw__acquire_foreign(m);
 	rw__flight_note(RW_FL_CALLBACK_ENTER, m->wired, (uintptr_t)__builtin_return_address(0), 0);
 	return 0;
 }
@@ -109,12 +108,19 @@ int rw_callback_defer(rw_callback_t *cb, void (*fn)(void *), void *arg)
 	return 0;
 }
 
+/* After the cleanups: unpin, then back into external code if the callback
+ * had left it. */
+static inline void finish(struct rw__m *m, struct rw__record *r)
+{
+	unpin(r->task);
+	if (r->left_ext && !m->ext_held)
+		rw__ext_enter(m);
+}
+
 void rw__callback_unwind(struct rw__record *r)
 {
 	run_cleanups(r);
-	unpin(r->task);
-	if (r->left_ext && !rw__m.ext_held)
-		rw_ext_enter();
+	finish(&rw__m, r);
 }
 
 static _Noreturn void die_moved(struct rw__m *m, rw_callback_t *cb)
@@ -173,15 +179,19 @@ int rw_callback_exit(rw_callback_t *cb)
 	/* The callback's work happens-before what foreign code does next. */
 	rw_release_merge(&rw__foreign_sync);
 	/* Ask again which thread this is: a cleanup may have switched
-	 * stacks (rw__self is out of line, so its answer is not cached). */
-	m = rw__self();
+	 * stacks (rw__self_fresh is out of line, so its answer is not the
+	 * thread-local address computed above). */
+	m = rw__self_fresh();
 	if (m->id != cb->m)
 		die_moved(m, cb);
 	if (m->nrecords != index + 1)
 		return rw__fail(RW_EPERM, "rw_callback_exit on M%u: a cleanup left a transition open",
 		                m->id);
-	struct rw__record r = m->records[--m->nrecords];
-	rw__callback_unwind(&r);
+	/* Popped, and finished in place rather than from a copy of the
+	 * whole record: its cleanups all ran above, so nothing left to run
+	 * can push a record over it (unpinning and re-entering external code
+	 * push none). */
+	finish(m, &m->records[--m->nrecords]);
 	cb->m = 0; /* exited: a second exit is "never entered", not "moved" */
 	rw__flight_note(RW_FL_CALLBACK_EXIT, m->wired, (uintptr_t)__builtin_return_address(0), 0);
 	return 0;

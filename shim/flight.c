@@ -22,7 +22,7 @@
 
 #define DEFAULT_SLOTS 64
 
-static struct rw_flight_header *header;
+struct rw_flight_header *rw__flight_header;
 static size_t ring_bytes;
 static size_t header_size;
 
@@ -102,23 +102,23 @@ int rw__flight_open(const char *pattern, unsigned nevents)
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	memcpy(h->magic, RW_FLIGHT_MAGIC, 8);
 	free_slots = calloc(DEFAULT_SLOTS, sizeof *free_slots);
-	header = h;
+	rw__flight_header = h;
 	header_size = size;
 	return 0;
 }
 
 void rw__flight_close(void)
 {
-	if (header)
-		munmap(header, header_size);
-	header = NULL;
+	if (rw__flight_header)
+		munmap(rw__flight_header, header_size);
+	rw__flight_header = NULL;
 	free(free_slots);
 	free_slots = NULL;
 }
 
 static struct rw_flight_ring *slot_ring(uint32_t slot)
 {
-	return (void *)((char *)header + RW_FLIGHT_HEADER_SIZE + slot * ring_bytes);
+	return (void *)((char *)rw__flight_header + RW_FLIGHT_HEADER_SIZE + slot * ring_bytes);
 }
 
 /* The calling thread's ring, taken on first use: a fresh one, else one a
@@ -126,6 +126,7 @@ static struct rw_flight_ring *slot_ring(uint32_t slot)
  * thread; retried when a ring is given back). */
 static struct rw_flight_ring *ring(struct rw__m *m)
 {
+	struct rw_flight_header *header = rw__flight_header;
 	if (m->flight_ring)
 		return m->flight_ring;
 	if (m->flight_lost &&
@@ -169,6 +170,7 @@ void rw__flight_release(struct rw__m *m)
 	struct rw_flight_ring *r = m->flight_ring;
 	m->flight_ring = NULL;
 	m->flight_lost = 0;
+	struct rw_flight_header *header = rw__flight_header;
 	if (!header || !r || !free_slots)
 		return;
 	pthread_mutex_lock(&free_lock);
@@ -178,10 +180,9 @@ void rw__flight_release(struct rw__m *m)
 	atomic_fetch_add_explicit(&freed_gen, 1, memory_order_relaxed);
 }
 
-void rw__flight_note(enum rw_flight_kind kind, const rw_proc_t *p, uintptr_t pc, uint64_t arg)
+void rw__flight_record(enum rw_flight_kind kind, const rw_proc_t *p, uintptr_t pc, uint64_t arg)
 {
-	if (!header)
-		return;
+	struct rw_flight_header *header = rw__flight_header;
 	struct rw__m *m = &rw__m;
 	struct rw_flight_ring *r = ring(m);
 	if (!r)

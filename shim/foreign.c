@@ -14,16 +14,6 @@
 /* In .bss, which rw_init registers with TSan. */
 char rw__foreign_sync;
 
-int rw__push_record(struct rw__m *m, enum rw__record_kind kind, const rw_callback_t *cb,
-                    const char *what)
-{
-	if (m->nrecords == RW__MAX_RECORDS)
-		return rw__fail(RW_ENOMEM, "%s on M%u: more than %d nested transitions", what, m->id,
-		                RW__MAX_RECORDS);
-	m->records[m->nrecords++] = (struct rw__record){.kind = kind, .cb = cb};
-	return 0;
-}
-
 int rw_foreign_enter(rw_proc_t **released)
 {
 	struct rw__m *m = rw__self();
@@ -39,8 +29,14 @@ int rw_foreign_enter(rw_proc_t **released)
 	rw_release_merge(&rw__foreign_sync);
 	rw_proc_t *p = m->wired;
 	rw__flight_note(RW_FL_FOREIGN_ENTER, p, (uintptr_t)__builtin_return_address(0), 0);
-	rw_proc_unwire(p);
-	rw_ext_enter();
+	/* The checks of rw_proc_unwire and rw_ext_enter hold here (p is
+	 * this thread's); only a thread already in external code goes the
+	 * public way, which says so. */
+	rw__unwire(m, p);
+	if (m->ext_held)
+		rw_ext_enter();
+	else
+		rw__ext_enter(m);
 	*released = p;
 	return 0;
 }
@@ -62,15 +58,14 @@ int rw_foreign_exit(void)
 		                rw_task_id(caller), rw_task_id(m->task), rw_task_id(caller));
 	m->nrecords--;
 	if (m->ext_held)
-		rw_ext_exit();
+		rw__ext_exit(m);
 	if (!rw__g.opts.guard_foreign) {
 		/* Unguarded: Go before issue 27660, acquiring at once with
 		 * whatever the thread has (nothing, or a stale context). */
 		rw_acquire(&rw__foreign_sync);
 		return 0;
 	}
-	m->acquire_owed = 1;
-	rw__refresh_hot(m); /* fires now if a context is already wired */
+	rw__acquire_foreign(m); /* now if a context is wired, else owed */
 	rw__flight_note(RW_FL_FOREIGN_EXIT, m->wired, (uintptr_t)__builtin_return_address(0),
 	                m->acquire_owed);
 	return 0;

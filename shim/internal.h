@@ -170,17 +170,32 @@ struct rw__global {
 extern struct rw__global rw__g;
 
 /* The calling thread's state, registering it (an M number, a handle) on
- * first use. */
-struct rw__m *rw__self(void);
-
-/* Push an unwind record (foreign.c); RW_ENOMEM when too deep. */
-int rw__push_record(struct rw__m *m, enum rw__record_kind kind, const rw_callback_t *cb,
-                    const char *what);
+ * first use. Inline: every transition starts with it, and once the thread
+ * is registered it is one thread-local load and a compare (issue 17).
+ * rw__self_slow is the out-of-line whole, for the first call and for a
+ * caller that must ask again after running code that may have switched
+ * stacks: the compiler keeps a thread-local address computed once per
+ * function, so only a call it cannot see into asks the thread afresh. */
+struct rw__m *rw__self_slow(void) __attribute__((noinline));
+static inline struct rw__m *rw__self(void)
+{
+	struct rw__m *m = &rw__m;
+	if (__builtin_expect(m->thread != NULL, 1))
+		return m;
+	return rw__self_slow();
+}
 
 /* End a callback's pinned window for a record already popped from the
  * stack: run its cleanups, last registered first, unpin its task, and
  * re-enter external code if the callback had left it (callback.c). */
 void rw__callback_unwind(struct rw__record *r);
+
+/* The calling thread's state, asked afresh: the address of rw__m from a
+ * call the compiler cannot see into, for code that ran something that may
+ * have switched stacks (see rw__self). No registration: a thread that runs
+ * tasks is registered already, and one that is not has M number 0, which
+ * is never a callback's. */
+struct rw__m *rw__self_fresh(void) __attribute__((noinline));
 
 /* Forget the calling thread: it is exiting. */
 void rw__unregister(void);
@@ -208,6 +223,26 @@ int rw__after_fini(void);
  * verbosity >= 1). Returns err, so callers can `return rw__fail(...)`. */
 int rw__fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Push an unwind record; RW_ENOMEM when too deep. Inline: every foreign
+ * call and callback pushes one (issue 17). */
+static inline int rw__push_record(struct rw__m *m, enum rw__record_kind kind,
+                                  const rw_callback_t *cb, const char *what)
+{
+	if (m->nrecords == RW__MAX_RECORDS)
+		return rw__fail(RW_ENOMEM, "%s on M%u: more than %d nested transitions", what, m->id,
+		                RW__MAX_RECORDS);
+	/* Field by field: a compound literal would zero the whole cleanups
+	 * array too, on every transition (issue 17); only ncleanups of it is
+	 * ever read before being written. */
+	struct rw__record *r = &m->records[m->nrecords++];
+	r->kind = kind;
+	r->cb = cb;
+	r->left_ext = 0;
+	r->task = NULL;
+	r->ncleanups = 0;
+	return 0;
+}
+
 /* Print a fatal diagnosis block and abort. The first line starts with
  * "racewire: FATAL: "; each detail is "racewire:   key: value". Details
  * are given as alternating key, value strings ending with NULL. */
@@ -218,8 +253,110 @@ _Noreturn void rw__fatal(const char *headline, ...);
 const char *rw__describe_proc(const rw_proc_t *p, char *buf, size_t n);
 
 /* Recompute rw__hot.thr from the thread's wiring and task, and fire an
- * owed foreign-call acquire once the thread can. */
-void rw__refresh_hot(struct rw__m *m);
+ * owed foreign-call acquire once the thread can.
+ *
+ * Setting the pointer, the store is seq_cst and so is the check of
+ * `finalizing` after it; rw_fini stores `finalizing` and then clears every
+ * thread's pointer, also seq_cst. Whichever runs second sees the other: a
+ * pointer set here after finalization began is cleared, here or there,
+ * before TSan is entered. Clearing it needs no such order (a NULL can
+ * never let a call through), so that store is relaxed: a plain move, not
+ * the locked exchange a seq_cst store is on x86-64. Inline: every wire
+ * and task switch ends with it (issue 17). */
+static inline void rw__refresh_hot(struct rw__m *m)
+{
+	void *thr = (rw__hot.tsan_proc && m->task) ? m->task->thr : NULL;
+	if (!thr) {
+		__atomic_store_n(&rw__hot.thr, NULL, __ATOMIC_RELAXED);
+		return;
+	}
+	/* Checked mode keeps the fast path closed: every annotation goes to
+	 * rw__slow, which checks its address before TSan sees it. */
+	__atomic_store_n(&rw__hot.thr, rw__g.opts.check_access > 0 ? NULL : thr, __ATOMIC_SEQ_CST);
+	if (atomic_load(&rw__g.finalizing)) {
+		__atomic_store_n(&rw__hot.thr, NULL, __ATOMIC_SEQ_CST);
+		return;
+	}
+	/* Guarantee 2: the acquire that closes a foreign call fires only
+	 * now that the thread owns a context and runs a task. */
+	if (m->acquire_owed) {
+		m->acquire_owed = 0;
+		RW__HOT_ACQUIRE(thr, &rw__foreign_sync);
+	}
+}
+
+/* The acquire of the foreign sync object that closes a foreign call and
+ * opens a callback (guarantee 2): made now if the thread has a live
+ * ThreadState, which proves it owns a wired context exactly as it does for
+ * the fast path's annotations, else owed until a wire makes one live
+ * (rw__refresh_hot). Inline, and straight to the backend's hot call: in
+ * the runtime's usual order (exitsyscall wires before rw_foreign_exit)
+ * this is all a foreign call's return costs besides TSan's acquire. */
+static inline void rw__acquire_foreign(struct rw__m *m)
+{
+	void *thr = (void *)__atomic_load_n(&rw__hot.thr, __ATOMIC_RELAXED);
+	if (__builtin_expect(thr != NULL, 1))
+		RW__HOT_ACQUIRE(thr, &rw__foreign_sync);
+	else
+		m->acquire_owed = 1;
+}
+
+/* The halves of rw_proc_unwire, rw_ext_enter and rw_ext_exit after their
+ * checks, for the transitions that have made those checks already (a
+ * foreign call unwires the context it just found wired). */
+static inline void rw__flight_note(enum rw_flight_kind kind, const rw_proc_t *p, uintptr_t pc,
+                                   uint64_t arg);
+static inline void rw__unwire(struct rw__m *m, rw_proc_t *p)
+{
+	if (rw__g.opts.guard_wiring) {
+		/* Relaxed is enough: only this thread reads its pointer (rw_fini
+		 * only clears it, so no order against it matters for a clear),
+		 * and the release store of the owner word below keeps both
+		 * clears before the context is free for another thread. */
+		__atomic_store_n(&rw__hot.thr, NULL, __ATOMIC_RELAXED);
+		rw__hot.tsan_proc = NULL;
+	}
+	/* Unguarded, the thread keeps answering GetProc with p and keeps its
+	 * live ThreadState: exactly Go's m.p left pointing at a P that sysmon
+	 * handed to another M (seed 001). Reproducers use this. */
+	m->wired = NULL;
+	rw__flight_note(RW_FL_UNWIRE, p, 0, 0);
+	atomic_store_explicit(&p->prev_owner, m->id, memory_order_relaxed);
+	atomic_store_explicit(&p->owner, 0, memory_order_release);
+}
+
+/* Take the thread's external-code word (guarantee 6). Inline: one CAS when
+ * the word is free, which it is unless a suspender holds the thread right
+ * now; rw__ext_enter_wait (suspend.c) waits that suspender out. */
+int rw__ext_enter_wait(struct rw__m *m);
+static inline int rw__ext_enter(struct rw__m *m)
+{
+	if (rw__g.opts.guard_suspend) {
+		uint32_t expect = RW__EXT_FREE;
+		/* A detached thread's word (DETACHED) is closed to suspenders
+		 * already: nothing to take. */
+		if (!atomic_compare_exchange_strong_explicit(&m->thread->ext, &expect, RW__EXT_THREAD,
+		                                             memory_order_acquire, memory_order_relaxed) &&
+		    expect != RW__EXT_DETACHED) {
+			return rw__ext_enter_wait(m);
+		}
+	}
+	m->ext_held = 1;
+	return 0;
+}
+
+/* Give the word back. Only this thread moves its word away from THREAD: a
+ * suspender takes it only from FREE (a CAS), and attach and detach run on
+ * the thread itself. So a load and a release store do what a CAS would,
+ * without a locked instruction on every foreign return (issue 17); a
+ * detached thread's word (DETACHED) is left as it is. */
+static inline void rw__ext_exit(struct rw__m *m)
+{
+	m->ext_held = 0;
+	if (rw__g.opts.guard_suspend &&
+	    atomic_load_explicit(&m->thread->ext, memory_order_relaxed) == RW__EXT_THREAD)
+		atomic_store_explicit(&m->thread->ext, RW__EXT_FREE, memory_order_release);
+}
 
 /* Lend the fallback Processor to this thread for racewire's own repair
  * work (not an annotation, so no policy applies); returns 1 if it did. */
@@ -249,10 +386,21 @@ int rw__heap_check(const struct rw__heap_layout *l, uintptr_t addr, size_t size,
 uintptr_t rw__heap_registered_end(uintptr_t addr, size_t size);
 
 /* The flight recorder (flight.c): open the record, note an event on the
- * calling thread's ring. Noting does nothing while no record is open. */
+ * calling thread's ring. Noting does nothing while no record is open, and
+ * that check is inline: with the recorder off (the usual case) a
+ * transition pays one load and one branch per note, not a call (issue
+ * 17). rw__flight_header is set by rw_init before any other thread can
+ * call racewire, and cleared only by its rollback. */
 int rw__flight_open(const char *path, unsigned nevents);
 void rw__flight_close(void); /* rw_init's rollback: nothing recorded yet */
-void rw__flight_note(enum rw_flight_kind kind, const rw_proc_t *p, uintptr_t pc, uint64_t arg);
+extern struct rw_flight_header *rw__flight_header;
+void rw__flight_record(enum rw_flight_kind kind, const rw_proc_t *p, uintptr_t pc, uint64_t arg);
+static inline void rw__flight_note(enum rw_flight_kind kind, const rw_proc_t *p, uintptr_t pc,
+                                   uint64_t arg)
+{
+	if (__builtin_expect(rw__flight_header != NULL, 0))
+		rw__flight_record(kind, p, pc, arg);
+}
 /* The calling thread is exiting: give its ring back for reuse. */
 void rw__flight_release(struct rw__m *m);
 

@@ -109,17 +109,7 @@ int rw_proc_unwire(rw_proc_t *p)
 		return rw__fail(RW_EPERM, "rw_proc_unwire(P%u) on M%u: M%u does not own it (%s)",
 		                p->id, m->id, m->id, rw__describe_proc(p, desc, sizeof desc));
 	}
-	if (rw__g.opts.guard_wiring) {
-		__atomic_store_n(&rw__hot.thr, NULL, __ATOMIC_SEQ_CST);
-		rw__hot.tsan_proc = NULL;
-	}
-	/* Unguarded, the thread keeps answering GetProc with p and keeps its
-	 * live ThreadState: exactly Go's m.p left pointing at a P that sysmon
-	 * handed to another M (seed 001). Reproducers use this. */
-	m->wired = NULL;
-	rw__flight_note(RW_FL_UNWIRE, p, 0, 0);
-	atomic_store_explicit(&p->prev_owner, m->id, memory_order_relaxed);
-	atomic_store_explicit(&p->owner, 0, memory_order_release);
+	rw__unwire(m, p);
 	return 0;
 }
 

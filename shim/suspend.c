@@ -35,23 +35,26 @@ int rw_ext_enter(void)
 	struct rw__m *m = rw__self();
 	if (m->ext_held)
 		return rw__fail(RW_EALREADY, "rw_ext_enter on M%u: already in external code", m->id);
-	if (rw__g.opts.guard_suspend) {
-		for (unsigned attempt = 0;; attempt++) {
-			uint32_t expect = RW__EXT_FREE;
-			if (atomic_compare_exchange_weak_explicit(&m->thread->ext, &expect, RW__EXT_THREAD,
-			                                          memory_order_acquire, memory_order_relaxed))
-				break;
-			/* A detached thread is closed to suspenders already. */
-			if (expect == RW__EXT_DETACHED)
-				break;
-			/* The suspender is this very thread (rw_suspend_begin on
-			 * itself): waiting would wait for itself, for ever. */
-			if (expect == RW__EXT_SUSPENDER && m->self_suspended)
-				return rw__fail(RW_EBUSY, "rw_ext_enter on M%u: M%u holds its own suspension "
-				                "word (rw_suspend_begin on itself); it would wait for itself: "
-				                "call rw_suspend_end first", m->id, m->id);
-			backoff(attempt);
-		}
+	return rw__ext_enter(m);
+}
+
+int rw__ext_enter_wait(struct rw__m *m)
+{
+	for (unsigned attempt = 0;; attempt++) {
+		uint32_t expect = RW__EXT_FREE;
+		if (atomic_compare_exchange_weak_explicit(&m->thread->ext, &expect, RW__EXT_THREAD,
+		                                          memory_order_acquire, memory_order_relaxed))
+			break;
+		/* A detached thread is closed to suspenders already. */
+		if (expect == RW__EXT_DETACHED)
+			break;
+		/* The suspender is this very thread (rw_suspend_begin on
+		 * itself): waiting would wait for itself, for ever. */
+		if (expect == RW__EXT_SUSPENDER && m->self_suspended)
+			return rw__fail(RW_EBUSY, "rw_ext_enter on M%u: M%u holds its own suspension "
+			                "word (rw_suspend_begin on itself); it would wait for itself: "
+			                "call rw_suspend_end first", m->id, m->id);
+		backoff(attempt);
 	}
 	m->ext_held = 1;
 	return 0;
@@ -62,14 +65,10 @@ int rw_ext_exit(void)
 	struct rw__m *m = rw__self();
 	if (!m->ext_held)
 		return rw__fail(RW_EPERM, "rw_ext_exit on M%u: not in external code", m->id);
-	m->ext_held = 0;
-	/* A CAS, not a store: a detached thread's word stays DETACHED. */
-	uint32_t held = RW__EXT_THREAD;
-	if (rw__g.opts.guard_suspend)
-		atomic_compare_exchange_strong_explicit(&m->thread->ext, &held, RW__EXT_FREE,
-		                                        memory_order_release, memory_order_relaxed);
+	rw__ext_exit(m);
 	return 0;
 }
+
 
 int rw_suspend_begin(rw_thread_t *t)
 {

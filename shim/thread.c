@@ -33,7 +33,7 @@ static void make_exit_key(void)
 	pthread_key_create(&exit_key, on_thread_exit);
 }
 
-struct rw__m *rw__self(void)
+struct rw__m *rw__self_slow(void)
 {
 	struct rw__m *m = &rw__m;
 	if (__builtin_expect(m->thread != NULL, 1))
@@ -86,6 +86,11 @@ void rw__unregister(void)
 	atomic_exchange_explicit(&t->ext, RW__EXT_EXITED, memory_order_acq_rel);
 }
 
+struct rw__m *rw__self_fresh(void)
+{
+	return &rw__m;
+}
+
 rw_thread_t *rw_thread_self(void)
 {
 	return rw__self()->thread;
@@ -94,28 +99,6 @@ rw_thread_t *rw_thread_self(void)
 unsigned rw_thread_id(const rw_thread_t *t)
 {
 	return t ? t->id : 0;
-}
-
-/* The store is seq_cst and so is the check of `finalizing` after it;
- * rw_fini stores `finalizing` and then clears every thread's pointer, also
- * seq_cst. Whichever runs second sees the other: a pointer set here after
- * finalization began is cleared, here or there, before TSan is entered. */
-void rw__refresh_hot(struct rw__m *m)
-{
-	void *thr = (rw__hot.tsan_proc && m->task) ? m->task->thr : NULL;
-	/* Checked mode keeps the fast path closed: every annotation goes to
-	 * rw__slow, which checks its address before TSan sees it. */
-	__atomic_store_n(&rw__hot.thr, rw__g.opts.check_access > 0 ? NULL : thr, __ATOMIC_SEQ_CST);
-	if (thr && atomic_load(&rw__g.finalizing)) {
-		__atomic_store_n(&rw__hot.thr, NULL, __ATOMIC_SEQ_CST);
-		return;
-	}
-	/* Guarantee 2: the acquire that closes a foreign call fires only
-	 * now that the thread owns a context and runs a task. */
-	if (thr && m->acquire_owed) {
-		m->acquire_owed = 0;
-		rw__be_annotate(thr, RW__ACQUIRE, &rw__foreign_sync, 0, 0);
-	}
 }
 
 int rw__lend_fallback(void)

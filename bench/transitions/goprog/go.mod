@@ -1,0 +1,3 @@
+module racewire/bench/transitions/goprog
+
+go 1.19

@@ -12,7 +12,6 @@
 
 #include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
@@ -56,14 +55,13 @@ static void prefault(uintptr_t addr, uintptr_t size)
 {
 	uintptr_t b = GO_SHADOW(addr) & ~(GO_SHADOW_STEP - 1);
 	uintptr_t e = (GO_SHADOW(addr + size) + GO_SHADOW_STEP - 1) & ~(GO_SHADOW_STEP - 1);
-	if (madvise((void *)b, e - b, MADV_POPULATE_WRITE) == 0)
-		return;
-	/* Before Linux 5.14: write-fault each page by hand, with an atomic
-	 * or of zero, which changes no cell: part of the range may be shadow
-	 * an earlier registration mapped, in use by TSan now. */
-	long page = sysconf(_SC_PAGESIZE);
-	for (uintptr_t p = b; p < e; p += (uintptr_t)page)
-		__atomic_fetch_or((uint64_t *)p, 0, __ATOMIC_RELAXED);
+	/* Advice, never a store: it faults in what is mapped and changes no
+	 * cell, so it is harmless even where the layout above is not the
+	 * runtime's (an older TSan, such as Go 1.19's own object, keeps four
+	 * bytes of shadow per byte: there it fails on unmapped pages, or
+	 * faults in pages TSan mapped for itself). Before Linux 5.14 the
+	 * advice does not exist and nothing is prefaulted. */
+	(void)madvise((void *)b, e - b, MADV_POPULATE_WRITE);
 }
 
 /* The first range mapped is data+bss (TSan's MapShadow treats its first
@@ -135,9 +133,27 @@ union atomic_block {
 	} q;
 };
 
+/* And/or where the runtime has no entry for them: a load, then CAS until
+ * it sticks. TSan records the load (acquire) and the CAS (acq_rel on
+ * success), which orders and races like the single read-modify-write. */
+static uint64_t bitop_by_cas(void *thr, enum rw__atomic_op op, unsigned size, void *addr,
+                             uint64_t mask, uintptr_t cpc, uintptr_t pc)
+{
+	uint64_t old = rw__be_atomic(thr, RW__ATOMIC_LOAD, size, addr, 0, 0, cpc, pc);
+	for (;;) {
+		uint64_t new_val = op == RW__ATOMIC_AND ? (old & mask) : (old | mask);
+		if (rw__be_atomic(thr, RW__ATOMIC_CAS, size, addr, old, new_val, cpc, pc))
+			return old;
+		old = rw__be_atomic(thr, RW__ATOMIC_LOAD, size, addr, 0, 0, cpc, pc);
+	}
+}
+
 uint64_t rw__be_atomic(void *thr, enum rw__atomic_op op, unsigned size, void *addr, uint64_t a,
                        uint64_t b, uintptr_t cpc, uintptr_t pc)
 {
+	if ((op == RW__ATOMIC_AND && !__tsan_go_atomic32_fetch_and) ||
+	    (op == RW__ATOMIC_OR && !__tsan_go_atomic32_fetch_or))
+		return bitop_by_cas(thr, op, size, addr, a, cpc, pc);
 	union atomic_block blk;
 	memset(&blk, 0, sizeof blk);
 	blk.q.addr = addr;

@@ -32,10 +32,17 @@ void __tsan_go_atomic32_store(void *thr, uintptr_t cpc, uintptr_t pc, uint8_t *a
 void __tsan_go_atomic64_store(void *thr, uintptr_t cpc, uintptr_t pc, uint8_t *a);
 void __tsan_go_atomic32_fetch_add(void *thr, uintptr_t cpc, uintptr_t pc, uint8_t *a);
 void __tsan_go_atomic64_fetch_add(void *thr, uintptr_t cpc, uintptr_t pc, uint8_t *a);
-void __tsan_go_atomic32_fetch_and(void *thr, uintptr_t cpc, uintptr_t pc, uint8_t *a);
-void __tsan_go_atomic64_fetch_and(void *thr, uintptr_t cpc, uintptr_t pc, uint8_t *a);
-void __tsan_go_atomic32_fetch_or(void *thr, uintptr_t cpc, uintptr_t pc, uint8_t *a);
-void __tsan_go_atomic64_fetch_or(void *thr, uintptr_t cpc, uintptr_t pc, uint8_t *a);
+/* And and or arrived with Go 1.23's sync/atomic: older runtime objects
+ * (Go 1.19's own race_linux_amd64.syso, the fallback runtime) lack them,
+ * so they are weak, and go.c makes them from a load and a CAS there. */
+__attribute__((weak)) void __tsan_go_atomic32_fetch_and(void *thr, uintptr_t cpc, uintptr_t pc,
+                                                        uint8_t *a);
+__attribute__((weak)) void __tsan_go_atomic64_fetch_and(void *thr, uintptr_t cpc, uintptr_t pc,
+                                                        uint8_t *a);
+__attribute__((weak)) void __tsan_go_atomic32_fetch_or(void *thr, uintptr_t cpc, uintptr_t pc,
+                                                       uint8_t *a);
+__attribute__((weak)) void __tsan_go_atomic64_fetch_or(void *thr, uintptr_t cpc, uintptr_t pc,
+                                                       uint8_t *a);
 void __tsan_go_atomic32_exchange(void *thr, uintptr_t cpc, uintptr_t pc, uint8_t *a);
 void __tsan_go_atomic64_exchange(void *thr, uintptr_t cpc, uintptr_t pc, uint8_t *a);
 void __tsan_go_atomic32_compare_exchange(void *thr, uintptr_t cpc, uintptr_t pc, uint8_t *a);

@@ -295,6 +295,13 @@ static inline void rw__refresh_hot(struct rw__m *m)
 static inline void rw__acquire_foreign(struct rw__m *m)
 {
 	void *thr = (void *)__atomic_load_n(&rw__hot.thr, __ATOMIC_RELAXED);
+	/* Checked mode keeps that pointer NULL while the thread is live: ask
+	 * what rw__refresh_hot asks instead, or the acquire would wait for a
+	 * wire that already happened, and the callback's first accesses
+	 * would race with what foreign code did before it. */
+	if (!thr && rw__g.opts.check_access > 0 && rw__hot.tsan_proc && m->task &&
+	    !atomic_load_explicit(&rw__g.finalizing, memory_order_relaxed))
+		thr = m->task->thr;
 	if (__builtin_expect(thr != NULL, 1))
 		RW__HOT_ACQUIRE(thr, &rw__foreign_sync);
 	else

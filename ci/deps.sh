@@ -15,6 +15,8 @@ packages=(
 	valgrind                  # bench: instruction counts with callgrind
 	xz-utils apt-utils        # unpacking compiler-rt's source package
 	procps bc                 # ps/pgrep in the stress scripts; bc in bench/run.sh
+	clang-19 libclang-rt-19-dev   # the fiber backend: C/C++ TSan
+	libboost-fiber-dev libboost-context-dev   # its proof on Boost.Fiber
 )
 
 missing=()

@@ -359,13 +359,21 @@ int rw_thread_is_attached(void);
  * panic), and wires the checkpoint's context again if the thread has none
  * (RW_EBUSY if another thread holds it: wire another, the owed acquire
  * fires then). Restoring on another thread, on another task, or a
- * checkpoint deeper than the current state is RW_EPERM / RW_EINVAL. */
+ * checkpoint deeper than the current state is RW_EPERM / RW_EINVAL.
+ *
+ * Fiber backend: TSan checks a longjmp against the jump buffers of its
+ * current fiber, at the longjmp itself ("can't find longjmp buf" when the
+ * setjmp ran on another fiber). So restore before the longjmp, on the
+ * thread that will jump: a checkpoint taken on another task switches that
+ * task back in first (claimed like any switch; RW_EBUSY if it is current
+ * elsewhere), and the rest of the repair applies to it. */
 typedef struct rw_checkpoint {
 	/* Private. */
 	unsigned m, task, records;
 	long func_depth;
 	rw_proc_t *proc;
 	unsigned long mask[RW__SIGSET_WORDS];
+	rw_task_t *fiber; /* the task, for the fiber backend's restore */
 } rw_checkpoint_t;
 
 int rw_checkpoint(rw_checkpoint_t *cp);

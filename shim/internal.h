@@ -164,6 +164,10 @@ int rw__push_record(struct rw__m *m, enum rw__record_kind kind, const rw_callbac
  * re-enter external code if the callback had left it (callback.c). */
 void rw__callback_unwind(struct rw__record *r);
 
+/* rw_task_switch with the backend's switch flags (RW__SWITCH_*); the fiber
+ * backend's rw_fiber_switch calls it (racewire/backend_fiber.h). */
+int rw__task_switch(rw_task_t *t, unsigned flags);
+
 /* Forget the calling thread: it is exiting. */
 void rw__unregister(void);
 

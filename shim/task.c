@@ -11,6 +11,10 @@
 #include "internal.h"
 
 #include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <stdlib.h>
 
 /* on_m with this bit: held by that M for one TSan call on the task's
@@ -40,6 +44,39 @@ static int hold_task(rw_task_t *t, struct rw__m *m, const char *what)
 static void release_task(rw_task_t *t)
 {
 	atomic_store_explicit(&t->on_m, 0, memory_order_release);
+}
+
+/* Signals stay blocked across a fiber switch (guard_signals; fiber
+ * backend). TSan's handler reads the thread's current context, which is
+ * half switched inside __tsan_switch_to_fiber (its Processor unwired from
+ * one, not yet wired to the other), and TSan queues a signal that arrives
+ * inside its runtime on the current context, to deliver it when that
+ * context next leaves an interceptor: a context switched away from (to run
+ * later on another thread, or to be destroyed) would take the signal with
+ * it, late or never. So: first let the context being left deliver what it
+ * holds (any intercepted call does, on its way out: strncpy of nothing,
+ * as Go's cgo does for the same reason), then block everything with the
+ * raw system call. Not pthread_sigmask: TSan intercepts it and records the
+ * sigset's stack slot as written by the context of the moment, and two
+ * contexts that share one stack would then "race" on it. Unblocking, on
+ * the new context, delivers what arrived meanwhile. */
+static int block_signals(sigset_t *saved)
+{
+	if (!(rw__be_caps & RW__BE_FIBERS) || !rw__g.opts.guard_signals)
+		return 0;
+	static volatile size_t nothing;
+	static const char none[1];
+	char c;
+	strncpy(&c, none, nothing);
+	uint64_t all = ~(uint64_t)0;
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, saved, sizeof all);
+	return 1;
+}
+
+static void restore_signals(int blocked, const sigset_t *saved)
+{
+	if (blocked)
+		syscall(SYS_rt_sigprocmask, SIG_SETMASK, saved, NULL, sizeof(uint64_t));
 }
 
 int rw_task_start(rw_task_t *parent, uintptr_t pc, rw_task_t **out)
@@ -87,10 +124,22 @@ int rw_task_end(rw_task_t *t)
 	struct rw__m *m = rw__self();
 	if (!t)
 		return rw__fail(RW_EINVAL, "rw_task_end(NULL) on M%u", m->id);
-	if (t == m->task)
-		rw_task_switch(NULL);
+	int fibers = (rw__be_caps & RW__BE_FIBERS) != 0;
+	if (t == m->task) {
+		/* A fiber is this thread's TSan context and its stack is the
+		 * one we run on: switching TSan away would leave the code that
+		 * follows on a stack TSan no longer knows, and destroying it
+		 * as it stands frees the ThreadState TSan is using (a SEGV in
+		 * the next TSan call). guard_wiring=0 destroys it anyway. */
+		if (fibers && rw__g.opts.guard_wiring)
+			return rw__fail(RW_EBUSY, "rw_task_end(T%u) on M%u: T%u is the current fiber of "
+			                "M%u; switch to another task (or to none) first", t->id, m->id,
+			                t->id, m->id);
+		if (!fibers)
+			rw_task_switch(NULL);
+	}
 	/* Held for good: the task is freed below. */
-	int held = hold_task(t, m, "rw_task_end");
+	int held = (fibers && t == m->task) ? 0 : hold_task(t, m, "rw_task_end");
 	if (held < 0)
 		return held;
 	int borrowed = rw__need_proc("rw_task_end");
@@ -98,19 +147,38 @@ int rw_task_end(rw_task_t *t)
 		release_task(t);
 		return borrowed;
 	}
+	/* Destroying a fiber makes it TSan's current context for its
+	 * teardown; a signal arriving then finds a context that never ran
+	 * (no TSan slot) and crashes TSan's handler (ClickHouse#52185). */
+	sigset_t saved;
+	int blocked = block_signals(&saved);
 	rw__be_task_end(t->thr);
+	restore_signals(blocked, &saved);
 	rw__return_fallback(borrowed);
 	free(t);
 	return 0;
 }
 
+/* A plain switch is a happens-before edge from the task left to the task
+ * taken (TSan's own default for fibers): tasks that share a stack (a
+ * scheduler that runs them on its own) would otherwise race on its slots.
+ * Go mode ignores flags. rw_fiber_switch chooses. */
 int rw_task_switch(rw_task_t *t)
+{
+	return rw__task_switch(t, 0);
+}
+
+int rw__task_switch(rw_task_t *t, unsigned flags)
 {
 	struct rw__m *m = rw__self();
 	rw_task_t *old = m->task;
 	if (t == old)
 		return 0;
-	if (t) {
+	/* With fibers the claim is what stands between two threads and one
+	 * TSan context (TSan's own check, proc1 == nullptr, is not atomic);
+	 * guard_wiring=0 skips it, for reproducers only. */
+	int claim = !(rw__be_caps & RW__BE_FIBERS) || rw__g.opts.guard_wiring;
+	if (t && claim) {
 		/* Guarantee 3: a task inside a callback returns into foreign
 		 * code on the thread's stack it came from; it may run nowhere
 		 * else until the callback is over. */
@@ -132,12 +200,18 @@ int rw_task_switch(rw_task_t *t)
 	if (old)
 		old->depth = rw__hot.depth;
 	rw__hot.depth = t ? t->depth : 0;
+	sigset_t saved;
+	int blocked = block_signals(&saved);
+	/* No annotation may reach TSan between its switch and ours. */
+	__atomic_store_n(&rw__hot.thr, NULL, __ATOMIC_SEQ_CST);
+	rw__be_task_switch(old ? old->thr : NULL, t ? t->thr : NULL, flags);
 	m->task = t;
 	rw__flight_note(RW_FL_TASK_SWITCH, m->wired, 0, 0);
 	rw__refresh_hot(m);
+	restore_signals(blocked, &saved);
 	/* Released after this thread stopped pointing at it, so the next
 	 * thread to take the task sees all it did (the acquire above). */
-	if (old)
+	if (old && (claim || atomic_load_explicit(&old->on_m, memory_order_relaxed) == m->id))
 		atomic_store_explicit(&old->on_m, 0, memory_order_release);
 	return 0;
 }

@@ -84,6 +84,10 @@ void rw__be_task_end(void *thr);
 #define RW__SWITCH_NO_SYNC 0x1u
 void rw__be_task_switch(void *from, void *to, unsigned flags);
 
+/* RW__BE_FIBERS only: the calling thread's own context (the state TSan
+ * gave the thread when it started), while it is TSan's current one. */
+void *rw__be_thread_context(void);
+
 /* Any hot operation, on the state given (the slow path's borrow, the
  * annotations for a parked task). a and b are the operation's further
  * arguments in the order of the public call. */

@@ -47,6 +47,10 @@ struct rw_task {
 	/* TSan shadow-stack frames the runtime entered (rw_func_enter) and
 	 * has not left; kept in rw__hot.depth while the task is current. */
 	long depth;
+	/* Fiber backend: the M whose own context this task stands for
+	 * (rw_fiber_thread_task), 0 for a task of the runtime's. Such a task
+	 * runs on that thread only and is never ended. */
+	uint32_t own_m;
 };
 
 /* The external-code word (guarantee 6): who may run what. */

@@ -125,6 +125,13 @@ int rw_task_end(rw_task_t *t)
 	if (!t)
 		return rw__fail(RW_EINVAL, "rw_task_end(NULL) on M%u", m->id);
 	int fibers = (rw__be_caps & RW__BE_FIBERS) != 0;
+	/* A thread's own context belongs to TSan's thread: destroying it
+	 * frees what TSan's allocator never handed out (a CHECK in its
+	 * secondary allocator), and the thread's exit would finish it again. */
+	if (fibers && t->own_m && rw__g.opts.guard_wiring)
+		return rw__fail(RW_EPERM, "rw_task_end(T%u) on M%u: T%u is M%u's own context; a "
+		                "thread's own context is never destroyed", t->id, m->id, t->id,
+		                t->own_m);
 	if (t == m->task) {
 		/* A fiber is this thread's TSan context and its stack is the
 		 * one we run on: switching TSan away would leave the code that
@@ -178,6 +185,9 @@ int rw__task_switch(rw_task_t *t, unsigned flags)
 	 * TSan context (TSan's own check, proc1 == nullptr, is not atomic);
 	 * guard_wiring=0 skips it, for reproducers only. */
 	int claim = !(rw__be_caps & RW__BE_FIBERS) || rw__g.opts.guard_wiring;
+	if (t && claim && t->own_m && t->own_m != m->id)
+		return rw__fail(RW_EPERM, "rw_task_switch(T%u) on M%u: T%u is M%u's own context; it "
+		                "runs on no other thread", t->id, m->id, t->id, t->own_m);
 	if (t && claim) {
 		/* Guarantee 3: a task inside a callback returns into foreign
 		 * code on the thread's stack it came from; it may run nowhere
@@ -213,6 +223,42 @@ int rw__task_switch(rw_task_t *t, unsigned flags)
 	 * thread to take the task sees all it did (the acquire above). */
 	if (old && (claim || atomic_load_explicit(&old->on_m, memory_order_relaxed) == m->id))
 		atomic_store_explicit(&old->on_m, 0, memory_order_release);
+	return 0;
+}
+
+/* The thread's own context as a task (fiber backend): created on first
+ * use, while the thread has no task current, so that TSan's current
+ * context is the thread's own. Switching to it from a fiber goes back to
+ * the thread's context, as rw_task_switch(NULL) does, but it is a task:
+ * annotations made there reach TSan. */
+static __thread rw_task_t *own_task;
+
+int rw_fiber_thread_task(rw_task_t **out)
+{
+	struct rw__m *m = rw__self();
+	if (!rw__is_inited())
+		return rw__fail(RW_ENOTINIT, "rw_fiber_thread_task: rw_init has not succeeded");
+	if (!out)
+		return rw__fail(RW_EINVAL, "rw_fiber_thread_task on M%u: NULL out", m->id);
+	if (!(rw__be_caps & RW__BE_FIBERS))
+		return rw__fail(RW_EINVAL, "rw_fiber_thread_task: the %s backend has no thread "
+		                "contexts (fiber backend only)", rw__be_name);
+	if (own_task) {
+		*out = own_task;
+		return 0;
+	}
+	if (m->task)
+		return rw__fail(RW_EBUSY, "rw_fiber_thread_task on M%u: T%u is current; call it on "
+		                "the thread's own context (before its first switch, or after "
+		                "rw_task_switch(NULL))", m->id, m->task->id);
+	rw_task_t *t = calloc(1, sizeof *t);
+	if (!t)
+		return rw__fail(RW_ENOMEM, "rw_fiber_thread_task: out of memory");
+	t->id = atomic_fetch_add_explicit(&rw__g.next_task, 1, memory_order_relaxed) + 1;
+	t->thr = rw__be_thread_context();
+	t->own_m = m->id;
+	own_task = t;
+	*out = t;
 	return 0;
 }
 

@@ -126,6 +126,13 @@ void rw__be_task_switch(void *from, void *to, unsigned flags)
 	rw__fib_switch_to(target, (flags & RW__SWITCH_NO_SYNC) ? 1u : 0u);
 }
 
+void *rw__be_thread_context(void)
+{
+	if (!own_ctx)
+		own_ctx = rw__fib_get_current();
+	return own_ctx;
+}
+
 /* One operation on TSan's current context. */
 static void annotate_current(enum rw__op op, const void *addr, uintptr_t a, uintptr_t b)
 {

@@ -75,6 +75,12 @@ void rw__be_task_switch(void *from, void *to, unsigned flags)
 	(void)flags;
 }
 
+/* Never called: RW__BE_FIBERS is not set. */
+void *rw__be_thread_context(void)
+{
+	return NULL;
+}
+
 void rw__be_annotate(void *thr, enum rw__op op, const void *addr, uintptr_t a, uintptr_t b)
 {
 	(void)thr;

@@ -89,6 +89,17 @@ void rw__fib_func_exit(void) __asm__("__tsan_func_exit");
  * helper of your own that returns before the switch; if you must have a
  * helper, make it always_inline too. racewire's own library is not
  * instrumented, so the call inside costs no frame. */
+/* The calling thread's own context (the TSan state the thread started
+ * with) as a task, for a runtime whose threads run code of their own
+ * between fibers (Boost.Fiber's main context on each thread): switch to it
+ * to go back to the thread's context with annotations still allowed.
+ * Created on first call, which must come while the thread has no task
+ * current (RW_EBUSY otherwise); later calls return the same task. It runs
+ * on no other thread (rw_task_switch: RW_EPERM) and is never ended
+ * (rw_task_end: RW_EPERM: destroying a thread's own context trips a CHECK
+ * in TSan's allocator). */
+int rw_fiber_thread_task(rw_task_t **out);
+
 #define RW_FIBER_SYNC 0u
 #define RW_FIBER_NO_SYNC 1u
 int rw__task_switch(rw_task_t *t, unsigned flags);

@@ -94,6 +94,21 @@ Test(fiber, end_elsewhere_refused, .timeout = 60)
 	cr_expect(strstr(c.out, "rw_task_end(T2) on M1: T2 is running on M2") != NULL, "%s", c.out);
 }
 
+/* Guarantee: a thread's own context is never destroyed. */
+Test(fiber, end_own_context_refused, .timeout = 60)
+{
+	struct child c = misuse("end-own", NULL, 50);
+	expect_ok(&c, "end-own");
+	cr_expect(strstr(c.out, "is M1's own context; a thread's own context is never destroyed"),
+	          "%s", c.out);
+}
+
+Test(fiber, end_own_context_unguarded_check, .timeout = 60)
+{
+	struct child c = misuse("end-own", "guard_wiring=0", 50);
+	expect_tsan_died(&c, "CHECK failed: sanitizer_allocator_secondary.h");
+}
+
 /* Guarantee: a thread that ends with a fiber current is switched back to
  * its own context first; the fiber then runs on another thread. */
 Test(fiber, thread_exit_switches_back, .timeout = 60)

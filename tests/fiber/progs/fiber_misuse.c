@@ -119,6 +119,21 @@ static int end_elsewhere(void)
 	return rc == RW_EBUSY ? 0 : 1;
 }
 
+/* The thread's own context, as a task, is never destroyed; unguarded,
+ * TSan frees a ThreadState its allocator never handed out. */
+static int end_own(void)
+{
+	rw_task_t *own;
+	check(rw_task_switch(NULL), "rw_task_switch(NULL)");
+	check(rw_fiber_thread_task(&own), "rw_fiber_thread_task");
+	check(rw_task_switch(task), "rw_task_switch(task)");
+	int rc = rw_task_end(own);
+	printf("rw_task_end(own context): %d\n", rc);
+	check(rw_task_switch(own), "rw_task_switch(own)");
+	free(malloc(64));
+	return rc == RW_EPERM ? 0 : 1;
+}
+
 /* A thread returns from its start routine with a fiber current: guarded,
  * racewire switches it back to its own context first and the fiber is
  * left unclaimed; unguarded, TSan finishes the thread on the fiber. */
@@ -320,6 +335,8 @@ int main(int argc, char **argv)
 		rc = end_current();
 	else if (!strcmp(s, "end-elsewhere"))
 		rc = end_elsewhere();
+	else if (!strcmp(s, "end-own"))
+		rc = end_own();
 	else if (!strcmp(s, "thread-exit"))
 		rc = thread_exit();
 	else if (!strcmp(s, "longjmp"))

@@ -136,7 +136,14 @@ FIBER_TESTS   := $(wildcard tests/fiber/test_*.c)
 FIBER_PROGS   := $(wildcard tests/fiber/progs/*.c)
 FIBER_TEST_BINS := $(patsubst tests/fiber/%.c,$(O)/tests/fiber/%,$(FIBER_TESTS))
 FIBER_PROG_BINS := $(patsubst tests/fiber/progs/%.c,$(O)/progs/fiber/%,$(FIBER_PROGS))
-FIBER_ALL := $(FIBER_TEST_BINS) $(FIBER_PROG_BINS)
+# Boost.Fiber (integrations/boost-fiber): the interposer object, and the
+# work-stealing program with it, racy with it, and as packaged (baseline).
+BF_DIR  := integrations/boost-fiber
+BF_OBJ  := $(O)/obj/$(BF_DIR)/rw_boost_fiber.o
+BF_LIBS := -lboost_fiber -lboost_context -ldl
+BF_BINS := $(O)/progs/fiber/boost_work_stealing $(O)/progs/fiber/boost_work_stealing_racy \
+           $(O)/progs/fiber/boost_work_stealing_baseline
+FIBER_ALL := $(FIBER_TEST_BINS) $(FIBER_PROG_BINS) $(BF_BINS)
 
 # Keep intermediate objects: deleting them forces needless rebuilds.
 .SECONDARY:
@@ -326,12 +333,25 @@ $(O)/obj-tsan/%.o: %.cpp
 # The Criterion programs are not instrumented (Criterion's runner does not
 # survive TSan); they run the instrumented child programs of progs/fiber.
 $(O)/obj/tests/fiber/%.o: RW_CFLAGS += -DRW_PROGS_DIR='"$(abspath $(O))/progs"'
-$(O)/tests/fiber/%: $(O)/obj/tests/fiber/%.o | $(FIBER_PROG_BINS)
+$(O)/tests/fiber/%: $(O)/obj/tests/fiber/%.o | $(FIBER_PROG_BINS) $(BF_BINS)
 	@mkdir -p $(@D)
 	$(CC) $(RW_LDFLAGS) -o $@ $< $(CRITERION)
 $(O)/progs/fiber/%: $(O)/obj-tsan/tests/fiber/progs/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(FIBER_CC) $(FIBER_LDFLAGS) -o $@ $< $(LIB) $(RW_LIBS)
+# The interposer is C, uninstrumented like the library; C++ exceptions
+# (Boost.Context's forced unwinding) pass through its frames.
+$(BF_OBJ): RW_CFLAGS += -fexceptions
+BF_CXX = $(FIBER_CXX) $(filter-out -MMD -MP,$(FIBER_CXXFLAGS)) $(FIBER_LDFLAGS)
+$(O)/progs/fiber/boost_work_stealing: $(BF_DIR)/work_stealing.cpp $(BF_OBJ) $(LIB)
+	@mkdir -p $(@D)
+	$(BF_CXX) -o $@ $< $(BF_OBJ) $(LIB) $(BF_LIBS) $(RW_LIBS)
+$(O)/progs/fiber/boost_work_stealing_racy: $(BF_DIR)/work_stealing.cpp $(BF_OBJ) $(LIB)
+	@mkdir -p $(@D)
+	$(BF_CXX) -DRACY -o $@ $< $(BF_OBJ) $(LIB) $(BF_LIBS) $(RW_LIBS)
+$(O)/progs/fiber/boost_work_stealing_baseline: $(BF_DIR)/work_stealing.cpp
+	@mkdir -p $(@D)
+	$(BF_CXX) -o $@ $< -lboost_fiber -lboost_context
 # ---- end of the fiber backend ------------------------------------------------
 
 # ---- What people run -------------------------------------------------------------

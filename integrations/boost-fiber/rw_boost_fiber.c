@@ -48,7 +48,9 @@
  * own tables with atomics TSan cannot see: its bookkeeping must add no
  * ordering between fibers that the program does not have.
  */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* dlsym(RTLD_NEXT) */
+#endif
 #include <racewire.h>
 
 #include <dlfcn.h>

@@ -40,10 +40,11 @@
  *     it began (seed 000).
  *
  * Backends. The library is built for one TSan runtime (make BACKEND=...):
- * "go", compiler-rt's Go-mode runtime (the default), or "none", the guards
- * without TSan. A program is compiled for the same one (-DRW_BACKEND_NONE
- * for none; pkg-config's racewire-<backend>.pc says it); rw_init refuses a
- * mismatch.
+ * "go", compiler-rt's Go-mode runtime (the default), "none", the guards
+ * without TSan, or "fiber", clang's C/C++ TSan with tasks as TSan fibers
+ * (racewire/backend_fiber.h; docs/fiber.md). A program is compiled for the
+ * same one (-DRW_BACKEND_NONE for none, -DRW_BACKEND_FIBER for fiber;
+ * pkg-config's racewire-<backend>.pc says it); rw_init refuses a mismatch.
  *
  * Portability. This header needs only C11 (no feature-test macros) or
  * C++11, and declares no TSan symbol under TSan's own names.
@@ -168,7 +169,7 @@ static inline int rw_init(const rw_options_t *opts, rw_task_t **main_task, rw_pr
 int rw__init(const char *backend, const rw_options_t *opts, rw_task_t **main_task,
              rw_proc_t **main_proc);
 
-/* The backend the library was built for: "go" or "none". */
+/* The backend the library was built for: "go", "none" or "fiber". */
 const char *rw_backend(void);
 
 /* Finish (guarantee 7, seed 000, Go issue 35775): run TSan's finalization,

@@ -202,6 +202,22 @@ Test(fiber, ordered_fibers_do_not_race, .timeout = 60)
 	cr_expect(strstr(c.out, "reports: 0") != NULL, "%s", c.out);
 }
 
+/* The API's failure modes, with the messages that name what was wrong. */
+Test(fiber, api_failure_modes, .timeout = 60)
+{
+	struct child c = misuse("api", NULL, 50);
+	expect_ok(&c, "api");
+	cr_expect(strstr(c.out, "rw_map_heap(size 0): -22 rw_map_heap(") != NULL, "%s", c.out);
+	cr_expect(strstr(c.out, "rw_fiber_thread_task(NULL): -22 rw_fiber_thread_task on M1: "
+	                        "NULL out") != NULL, "%s", c.out);
+	cr_expect(strstr(c.out, "rw_fiber_thread_task with T1 current: -16 rw_fiber_thread_task on "
+	                        "M1: T1 is current; call it on the thread's own context") != NULL,
+	          "%s", c.out);
+	cr_expect(strstr(c.out, "rw_task_switch(M1's own context) on M2: -1 rw_task_switch(T3) on "
+	                        "M2: T3 is M1's own context; it runs on no other thread") != NULL,
+	          "%s", c.out);
+}
+
 Test(fiber, unknown_scenario_is_named, .timeout = 60)
 {
 	struct child c = misuse("no-such", NULL, 50);

@@ -136,6 +136,47 @@ static int end_own(void)
 	return rc == RW_EPERM ? 0 : 1;
 }
 
+/* The fiber backend's API: its failure modes and their messages. */
+static rw_task_t *main_own;
+static void *other_thread(void *arg)
+{
+	(void)arg;
+	rw_proc_t *p;
+	check(rw_proc_create(&p), "rw_proc_create");
+	check(rw_proc_wire(p), "rw_proc_wire");
+	int rc = rw_task_switch(main_own);
+	printf("rw_task_switch(M1's own context) on M2: %d %s\n", rc, rw_last_error());
+	check(rw_proc_unwire(p), "rw_proc_unwire");
+	return NULL;
+}
+
+static int api(void)
+{
+	int bad = 0;
+	bad |= strcmp(rw_backend(), "fiber") != 0;
+	static char heap[4096];
+	bad |= rw_map_heap(heap, sizeof heap) != 0; /* any address: all is shadowed */
+	int rc = rw_map_heap(heap, 0);
+	printf("rw_map_heap(size 0): %d %s\n", rc, rw_last_error());
+	bad |= rc != RW_EINVAL;
+	rc = rw_fiber_thread_task(NULL);
+	printf("rw_fiber_thread_task(NULL): %d %s\n", rc, rw_last_error());
+	bad |= rc != RW_EINVAL;
+	rc = rw_fiber_thread_task(&main_own); /* T1 is current */
+	printf("rw_fiber_thread_task with T1 current: %d %s\n", rc, rw_last_error());
+	bad |= rc != RW_EBUSY;
+	check(rw_task_switch(NULL), "rw_task_switch(NULL)");
+	check(rw_fiber_thread_task(&main_own), "rw_fiber_thread_task");
+	rw_task_t *again;
+	check(rw_fiber_thread_task(&again), "rw_fiber_thread_task again");
+	bad |= again != main_own;
+	pthread_t th;
+	pthread_create(&th, NULL, other_thread, NULL);
+	pthread_join(th, NULL);
+	check(rw_task_switch(main_task), "rw_task_switch(main)");
+	return bad;
+}
+
 /* A thread returns from its start routine with a fiber current: guarded,
  * racewire switches it back to its own context first and the fiber is
  * left unclaimed; unguarded, TSan finishes the thread on the fiber. */
@@ -337,6 +378,8 @@ int main(int argc, char **argv)
 		rc = end_current();
 	else if (!strcmp(s, "end-elsewhere"))
 		rc = end_elsewhere();
+	else if (!strcmp(s, "api"))
+		rc = api();
 	else if (!strcmp(s, "end-own"))
 		rc = end_own();
 	else if (!strcmp(s, "thread-exit"))

@@ -370,6 +370,7 @@ test:
 stress:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory $(TOOLS) $(REPRO_BINS) $(PROG_BINS) $(PROG_DEBUG_BINS)
+	@$(MAKE) --no-print-directory BACKEND=fiber O=$(O)/fiber build-tests
 	@bash stress/main.sh $(O)
 
 demo:

@@ -91,6 +91,14 @@ void rw__unregister(void)
 	free(t);
 }
 
+/* Fiber backend (racewire/backend_fiber.h). */
+_Noreturn void rw_fiber_pthread_exit(void *retval)
+{
+	if (rw__m.task)
+		rw_task_switch(NULL);
+	pthread_exit(retval);
+}
+
 rw_thread_t *rw_thread_self(void)
 {
 	return rw__self()->thread;

@@ -100,6 +100,14 @@ void rw__fib_func_exit(void) __asm__("__tsan_func_exit");
  * in TSan's allocator). */
 int rw_fiber_thread_task(rw_task_t **out);
 
+/* pthread_exit for a thread that may have a fiber current: switches back
+ * to the thread's own context first. TSan intercepts pthread_exit and
+ * checks, at the call, that the thread's own context is current (CHECK
+ * failed: ... cur_thread_placeholder); racewire cannot wrap it there. A
+ * thread that returns from its start routine with a fiber current is
+ * switched back by racewire itself (unless guard_wiring=0). */
+_Noreturn void rw_fiber_pthread_exit(void *retval);
+
 #define RW_FIBER_SYNC 0u
 #define RW_FIBER_NO_SYNC 1u
 int rw__task_switch(rw_task_t *t, unsigned flags);

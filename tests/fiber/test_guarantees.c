@@ -109,12 +109,27 @@ Test(fiber, end_own_context_unguarded_check, .timeout = 60)
 	expect_tsan_died(&c, "CHECK failed: sanitizer_allocator_secondary.h");
 }
 
-/* Guarantee: a thread that ends with a fiber current is switched back to
- * its own context first; the fiber then runs on another thread. */
+/* Guarantee: a thread that returns from its start routine with a fiber
+ * current is switched back to its own context first; the fiber then runs
+ * on another thread. */
 Test(fiber, thread_exit_switches_back, .timeout = 60)
 {
 	struct child c = misuse("thread-exit", NULL, 50);
 	expect_ok(&c, "thread-exit");
+}
+
+/* pthread_exit: TSan checks the context at the call, before racewire's
+ * thread-exit hook could run; rw_fiber_pthread_exit switches back first. */
+Test(fiber, pthread_exit_through_racewire, .timeout = 60)
+{
+	struct child c = misuse("pthread-exit", NULL, 50);
+	expect_ok(&c, "pthread-exit");
+}
+
+Test(fiber, pthread_exit_on_a_fiber_checks, .timeout = 60)
+{
+	struct child c = misuse("pthread-exit-raw", NULL, 50);
+	expect_tsan_died(&c, "cur_thread_placeholder");
 }
 
 /* Unguarded, TSan finishes the fiber instead of the thread, and the

@@ -3,7 +3,7 @@
  * real on clang's C/C++ TSan (compiled with -fsanitize=thread).
  *
  * Usage: fiber_misuse SCENARIO (claim, end-current, end-elsewhere, end-own,
- * thread-exit, longjmp, inline-switch, helper-switch, switch, sigmask,
+ * thread-exit, pthread-exit, pthread-exit-raw, longjmp, inline-switch, helper-switch, switch, sigmask,
  * no-task, race, race-ordered). Run guarded (the default options) the
  * misuse is refused or repaired and the program prints "ok: SCENARIO" and
  * exits 0 (or as the scenario says); with the guard off
@@ -56,9 +56,13 @@ static void flag_wait(struct flag *f)
 
 /* A thread that wires a context of its own and runs `task` (or exits on it). */
 static struct flag running = FLAG_INIT, may_leave = FLAG_INIT;
-static int leave_on_task; /* exit the thread with the task still current */
+static int leave_on_task; /* 1: return with the task current; 2: rw_fiber_pthread_exit;
+                           * 3: pthread_exit itself */
 
-static void *runner(void *arg)
+/* Not instrumented at all: it returns with the task current, and an
+ * instrumented return would pop the fiber's shadow stack for a frame
+ * pushed on the thread's own context. */
+__attribute__((disable_sanitizer_instrumentation)) static void *runner(void *arg)
 {
 	(void)arg;
 	rw_proc_t *p;
@@ -67,10 +71,17 @@ static void *runner(void *arg)
 	check(rw_task_switch(task), "rw_task_switch(task) on the runner");
 	flag_set(&running);
 	flag_wait(&may_leave);
-	if (!leave_on_task)
-		check(rw_task_switch(NULL), "rw_task_switch(NULL)");
+	if (leave_on_task) {
+		check(rw_proc_unwire(p), "rw_proc_unwire");
+		if (leave_on_task == 2)
+			rw_fiber_pthread_exit(NULL);
+		if (leave_on_task == 3)
+			pthread_exit(NULL); /* TSan checks the context at the call */
+		return NULL;
+	}
+	check(rw_task_switch(NULL), "rw_task_switch(NULL)");
 	check(rw_proc_unwire(p), "rw_proc_unwire");
-	return NULL; /* the thread exits: with the task current if leave_on_task */
+	return NULL;
 }
 
 /* Another thread has `task` current; this one tries to switch to it. */
@@ -177,12 +188,12 @@ static int api(void)
 	return bad;
 }
 
-/* A thread returns from its start routine with a fiber current: guarded,
+/* A thread calls pthread_exit with a fiber current: guarded,
  * racewire switches it back to its own context first and the fiber is
  * left unclaimed; unguarded, TSan finishes the thread on the fiber. */
-static int thread_exit(void)
+static int thread_exit(int how)
 {
-	leave_on_task = 1;
+	leave_on_task = how;
 	pthread_t th;
 	pthread_create(&th, NULL, runner, NULL);
 	flag_wait(&running);
@@ -383,7 +394,11 @@ int main(int argc, char **argv)
 	else if (!strcmp(s, "end-own"))
 		rc = end_own();
 	else if (!strcmp(s, "thread-exit"))
-		rc = thread_exit();
+		rc = thread_exit(1);
+	else if (!strcmp(s, "pthread-exit"))
+		rc = thread_exit(2);
+	else if (!strcmp(s, "pthread-exit-raw"))
+		rc = thread_exit(3);
 	else if (!strcmp(s, "longjmp"))
 		rc = longjmp_across();
 	else if (!strcmp(s, "inline-switch"))

@@ -3,26 +3,12 @@
  * to stop a real misuse on clang-19's C/C++ TSan, and each guard's
  * unguarded twin really failing inside TSan. The misuses run in a child
  * (progs/fiber_misuse.c), since what is checked is how a process ends.
- * Every one is deterministic: no retry loops, no rates.
+ * Each misuse is deterministic but one (helper-switch, whose crash site
+ * depends on what lies below the sinking shadow stack: see its Test).
  */
-#include "../integration/child.h"
+#include "fiber_child.h"
 
 #include <racewire.h>
-
-/* TSan finds no usable llvm-symbolizer on PATH on Debian 12 (clang-19's
- * runtime, llvm-14's symbolizer): name it, for file:line in reports. */
-static const char *symbolizer_env(void)
-{
-	static char env[128];
-	const char *paths[] = {"/usr/lib/llvm-19/bin/llvm-symbolizer", "/usr/bin/llvm-symbolizer"};
-	snprintf(env, sizeof env, "TSAN_OPTIONS=halt_on_error=0");
-	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
-		if (access(paths[i], X_OK) == 0) {
-			snprintf(env, sizeof env, "TSAN_OPTIONS=external_symbolizer_path=%s", paths[i]);
-			break;
-		}
-	return env;
-}
 
 /* Run fiber_misuse SCENARIO with RACEWIRE_OPTIONS=opts (NULL: defaults). */
 static struct child misuse(const char *scenario, const char *opts, double timeout_s)

@@ -167,9 +167,11 @@ int rw_task_end(rw_task_t *t)
 }
 
 /* A plain switch is a happens-before edge from the task left to the task
- * taken (TSan's own default for fibers): tasks that share a stack (a
- * scheduler that runs them on its own) would otherwise race on its slots.
- * Go mode ignores flags. rw_fiber_switch chooses. */
+ * taken (fiber backend; TSan's own default). Without it, everything the
+ * fibers of one thread share without instrumented synchronization (the
+ * thread's TLS, errno, a stack they both run on) would be reported as
+ * racing. Go mode ignores flags. rw_fiber_switch chooses
+ * (racewire/backend_fiber.h). */
 int rw_task_switch(rw_task_t *t)
 {
 	return rw__task_switch(t, 0);

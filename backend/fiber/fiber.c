@@ -116,14 +116,31 @@ void rw__be_task_end(void *thr)
 	rw__fib_destroy(thr);
 }
 
+/* TSan records the thread's TLS block as written by the thread's own
+ * context when the thread starts (__tsan_tls_initialization). Every fiber
+ * that runs on the thread reads that TLS (racewire's own fast path does),
+ * so each must be ordered after that write even when switches carry no
+ * ordering: the own context releases this thread's `born` once, before its
+ * first switch away, and every fiber switched to on the thread acquires
+ * it. Nothing the thread's context does later is carried. */
+static __thread char born;
+static __thread int born_released;
+
 void rw__be_task_switch(void *from, void *to, unsigned flags)
 {
+	void *cur = rw__fib_get_current();
 	if (!from && !own_ctx)
-		own_ctx = rw__fib_get_current();
+		own_ctx = cur;
+	if (!born_released && cur == own_ctx) {
+		rw__fib_release(&born);
+		born_released = 1;
+	}
 	void *target = to ? to : own_ctx;
-	if (!target || target == rw__fib_get_current())
+	if (!target || target == cur)
 		return;
 	rw__fib_switch_to(target, (flags & RW__SWITCH_NO_SYNC) ? 1u : 0u);
+	if (born_released)
+		rw__fib_acquire(&born);
 }
 
 void *rw__be_thread_context(void)
@@ -158,8 +175,8 @@ static void annotate_current(enum rw__op op, const void *addr, uintptr_t a, uint
 	case RW__WRITE_RANGE: rw__fib_write_range_pc(p, a, (void *)b); break;
 	case RW__FUNC_ENTER: rw__fib_func_entry((void *)a); break;
 	case RW__FUNC_EXIT: rw__fib_func_exit(); break;
-	case RW__MALLOC:
-	case RW__FREE: break; /* see RW__HOT_MALLOC */
+	case RW__MALLOC: rw__fib_acquire(p); break; /* see RW__HOT_MALLOC */
+	case RW__FREE: rw__fib_release(p); break;
 	}
 }
 

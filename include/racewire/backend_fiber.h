@@ -54,12 +54,15 @@ void rw__fib_func_exit(void) __asm__("__tsan_func_exit");
 	((void)(thr), rw__fib_write_range_pc((void *)(addr), (size), (void *)(pc)))
 #define RW__HOT_FUNC_ENTER(thr, pc) ((void)(thr), rw__fib_func_entry((void *)(pc)))
 #define RW__HOT_FUNC_EXIT(thr) ((void)(thr), rw__fib_func_exit())
-/* C/C++ TSan learns of blocks from the allocator it intercepts (malloc,
- * operator new); it exports no way to announce a runtime's own block. A
- * runtime's own allocator, compiled with -fsanitize=thread, is seen as it
- * runs: these record nothing. */
-#define RW__HOT_MALLOC(thr, p, size, pc) ((void)(thr), (void)(p), (void)(size), (void)(pc))
-#define RW__HOT_FREE(thr, p, size) ((void)(thr), (void)(p), (void)(size))
+/* C/C++ TSan exports no way to reset a block's shadow (its malloc
+ * interceptor does that for the allocator it intercepts). A runtime's own
+ * block is announced as a hand-off instead: a free releases the block's
+ * address and the allocation that reuses it acquires, so the new owner is
+ * ordered after everything the block's last owner did with it, as if the
+ * allocator's lock were visible. */
+#define RW__HOT_MALLOC(thr, p, size, pc) \
+	((void)(thr), (void)(size), (void)(pc), rw__fib_acquire((void *)(p)))
+#define RW__HOT_FREE(thr, p, size) ((void)(thr), (void)(size), rw__fib_release((void *)(p)))
 
 /* ---- Switching fibers ------------------------------------------------------
  *
@@ -68,13 +71,13 @@ void rw__fib_func_exit(void) __asm__("__tsan_func_exit");
  * immediately before the runtime's own context switch (swapcontext,
  * jump_fcontext, a hand-written stack switch), in the same function. It is
  * rw_task_switch with a choice of flags. RW_FIBER_SYNC (what rw_task_switch
- * does, and TSan's default) makes the switch a happens-before edge from the
+ * does; TSan's own default) makes the switch a happens-before edge from the
  * fiber left to t: what a context-switch library such as Boost.Context
- * means by a switch, and what tasks that share one stack need (their
- * frames reuse its slots). RW_FIBER_NO_SYNC does not: for a scheduler
- * whose tasks each have a stack of their own and are unrelated, so that
- * races between tasks that ran one after the other on one thread are
- * still reported (Go mode's meaning of a task switch).
+ * means by a switch, and what fibers that share a thread's TLS (errno,
+ * racewire's own state) or a stack need. RW_FIBER_NO_SYNC does not (Go
+ * mode's meaning of a task switch): races between fibers that ran one
+ * after the other on one thread are then reported, and so is every
+ * instrumented access to memory they share through the thread.
  * Same errors as rw_task_switch: RW_EBUSY, naming both threads, if t is
  * current on another thread, RW_EPERM if it is pinned elsewhere.
  *

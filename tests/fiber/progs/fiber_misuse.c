@@ -21,6 +21,12 @@
 #include <string.h>
 #include <ucontext.h>
 
+/* These tasks share the threads' stacks (only the ucontext scenarios give
+ * a task a stack of its own): every switch here is a happens-before edge,
+ * or their frames would race on the stack slots they reuse. The race
+ * scenario says RW_FIBER_NO_SYNC where it means it. */
+#define rw_task_switch(t) rw_fiber_switch((t), RW_FIBER_SYNC)
+
 static rw_task_t *main_task, *task;
 static rw_proc_t *p0;
 

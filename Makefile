@@ -12,9 +12,10 @@
 #   make go          the guarded Go race runtime and racewire-go (go/)
 #
 # Variables:
-#   BACKEND=go|none      the TSan runtime the library drives (default go:
+#   BACKEND=go|none|fiber  the TSan runtime the library drives (default go:
 #                        compiler-rt's Go-mode runtime; none: the guards
-#                        alone, no TSan). Each builds into its own O.
+#                        alone, no TSan; fiber: clang's C/C++ TSan, tasks
+#                        as TSan fibers). Each builds into its own O.
 #   TSAN=release|debug   which Go-mode runtime executables link (default
 #                        release; debug has TSan's internal CHECKs on)
 #   TSAN_OBJ=path        link a runtime object of your own instead
@@ -26,7 +27,7 @@
 # (shared by every O, since it is the same object whatever compiles us).
 
 BACKEND  ?= go
-BACKENDS := go none
+BACKENDS := go none fiber
 ifeq ($(filter $(BACKEND),$(BACKENDS)),)
 $(error BACKEND must be one of: $(BACKENDS); not '$(BACKEND)')
 endif
@@ -36,8 +37,9 @@ TSAN_DIR ?= build/tsan
 
 TSAN_RELEASE_OBJ := $(TSAN_DIR)/race_linux_amd64.syso
 TSAN_DEBUG_OBJ   := $(TSAN_DIR)/race_debug_linux_amd64.syso
-ifeq ($(BACKEND),none)
-# No TSan runtime: programs link the library alone.
+ifneq ($(filter none fiber,$(BACKEND)),)
+# No Go-mode runtime: programs link the library alone (fiber: and clang's
+# -fsanitize=thread runtime).
 TSAN_OBJ :=
 else ifeq ($(TSAN),release)
 TSAN_OBJ ?= $(TSAN_RELEASE_OBJ)
@@ -49,9 +51,11 @@ endif
 
 CFLAGS   ?= -O2 -g
 # Go-mode TSan shadows only [0x1000, 0xe000000000): no PIE anywhere.
+# (fiber: C/C++ TSan shadows everything, and clang links PIE by default.)
 RW_CFLAGS := -std=c11 -Wall -Wextra -Werror -fno-omit-frame-pointer \
-             -fno-pie -D_GNU_SOURCE -Iinclude -pthread -MMD -MP \
-             $(if $(filter none,$(BACKEND)),-DRW_BACKEND_NONE)
+             $(if $(filter fiber,$(BACKEND)),-fPIE,-fno-pie) -D_GNU_SOURCE -Iinclude -pthread -MMD -MP \
+             $(if $(filter none,$(BACKEND)),-DRW_BACKEND_NONE) \
+             $(if $(filter fiber,$(BACKEND)),-DRW_BACKEND_FIBER)
 RW_LDFLAGS := -no-pie -pthread
 RW_LIBS    := -ldw -lelf -lpthread
 CRITERION  := -lcriterion
@@ -124,6 +128,30 @@ NONE_TESTS := $(O)/tests/unit/test_wiring $(O)/tests/unit/test_transitions \
               $(O)/tests/model/test_sched $(O)/tests/model/test_callback \
               $(O)/tests/model/test_panic
 
+# The fiber backend's programs (BACKEND=fiber): compiled and linked by
+# clang with -fsanitize=thread, Debian's clang-19 and libclang-rt-19-dev.
+FIBER_CC      ?= clang-19
+FIBER_CXX     ?= clang++-19
+FIBER_CFLAGS  := -std=c11 -Wall -Wextra -Werror -g -O1 -fsanitize=thread \
+                 -fno-omit-frame-pointer -D_GNU_SOURCE -DRW_BACKEND_FIBER -Iinclude \
+                 -pthread -MMD -MP
+FIBER_CXXFLAGS := -std=c++17 -Wall -Wextra -Werror -g -O1 -fsanitize=thread \
+                 -fno-omit-frame-pointer -D_GNU_SOURCE -DRW_BACKEND_FIBER -Iinclude \
+                 -pthread -MMD -MP
+FIBER_LDFLAGS := -fsanitize=thread -pthread
+FIBER_TESTS   := $(wildcard tests/fiber/test_*.c)
+FIBER_PROGS   := $(wildcard tests/fiber/progs/*.c)
+FIBER_TEST_BINS := $(patsubst tests/fiber/%.c,$(O)/tests/fiber/%,$(FIBER_TESTS))
+FIBER_PROG_BINS := $(patsubst tests/fiber/progs/%.c,$(O)/progs/fiber/%,$(FIBER_PROGS))
+# Boost.Fiber (integrations/boost-fiber): the interposer object, and the
+# work-stealing program with it, racy with it, and as packaged (baseline).
+BF_DIR  := integrations/boost-fiber
+BF_OBJ  := $(O)/obj/$(BF_DIR)/rw_boost_fiber.o
+BF_LIBS := -lboost_fiber -lboost_context -ldl
+BF_BINS := $(O)/progs/fiber/boost_work_stealing $(O)/progs/fiber/boost_work_stealing_racy \
+           $(O)/progs/fiber/boost_work_stealing_baseline
+FIBER_ALL := $(FIBER_TEST_BINS) $(FIBER_PROG_BINS) $(BF_BINS)
+
 # Keep intermediate objects: deleting them forces needless rebuilds.
 .SECONDARY:
 
@@ -133,6 +161,10 @@ ifeq ($(BACKEND),none)
 all: lib tests $(EXAMPLE_BINS)
 lib: $(LIB)
 tests build-tests: $(NONE_TESTS)
+else ifeq ($(BACKEND),fiber)
+all: lib tests
+lib: $(LIB)
+tests build-tests: $(FIBER_ALL)
 else
 all: lib tools tests $(BENCH_BINS) $(EXAMPLE_BINS) $(MODEL_EXAMPLE_BINS) $(MODEL_BENCH_BINS)
 lib: $(LIB)
@@ -366,6 +398,43 @@ go-stress:
 stress: go-stress
 endif
 
+# ---- The fiber backend (BACKEND=fiber, O=build/fiber) ------------------------
+# Programs on it are compiled and linked by clang with -fsanitize=thread
+# (Debian's clang-19 and libclang-rt-19-dev): the compiler instruments their
+# accesses and links C/C++ TSan. The library itself (above) is compiled as
+# for every backend, uninstrumented, -fPIE. Their objects go to obj-tsan.
+# (FIBER_CC and the flags are defined with the sources, above.)
+
+$(O)/obj-tsan/%.o: %.c
+	@mkdir -p $(@D)
+	$(FIBER_CC) $(FIBER_CFLAGS) -c -o $@ $<
+$(O)/obj-tsan/%.o: %.cpp
+	@mkdir -p $(@D)
+	$(FIBER_CXX) $(FIBER_CXXFLAGS) -c -o $@ $<
+# The Criterion programs are not instrumented (Criterion's runner does not
+# survive TSan); they run the instrumented child programs of progs/fiber.
+$(O)/obj/tests/fiber/%.o: RW_CFLAGS += -DRW_PROGS_DIR='"$(abspath $(O))/progs"'
+$(O)/tests/fiber/%: $(O)/obj/tests/fiber/%.o | $(FIBER_PROG_BINS) $(BF_BINS)
+	@mkdir -p $(@D)
+	$(CC) $(RW_LDFLAGS) -o $@ $< $(CRITERION)
+$(O)/progs/fiber/%: $(O)/obj-tsan/tests/fiber/progs/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(FIBER_CC) $(FIBER_LDFLAGS) -o $@ $< $(LIB) $(RW_LIBS)
+# The interposer is C, uninstrumented like the library; C++ exceptions
+# (Boost.Context's forced unwinding) pass through its frames.
+$(BF_OBJ): RW_CFLAGS += -fexceptions
+BF_CXX = $(FIBER_CXX) $(filter-out -MMD -MP,$(FIBER_CXXFLAGS)) $(FIBER_LDFLAGS)
+$(O)/progs/fiber/boost_work_stealing: $(BF_DIR)/work_stealing.cpp $(BF_OBJ) $(LIB)
+	@mkdir -p $(@D)
+	$(BF_CXX) -o $@ $< $(BF_OBJ) $(LIB) $(BF_LIBS) $(RW_LIBS)
+$(O)/progs/fiber/boost_work_stealing_racy: $(BF_DIR)/work_stealing.cpp $(BF_OBJ) $(LIB)
+	@mkdir -p $(@D)
+	$(BF_CXX) -DRACY -o $@ $< $(BF_OBJ) $(LIB) $(BF_LIBS) $(RW_LIBS)
+$(O)/progs/fiber/boost_work_stealing_baseline: $(BF_DIR)/work_stealing.cpp
+	@mkdir -p $(@D)
+	$(BF_CXX) -o $@ $< -lboost_fiber -lboost_context
+# ---- end of the fiber backend ------------------------------------------------
+
 # ---- What people run -------------------------------------------------------------
 test:
 	@$(MAKE) --no-print-directory deps
@@ -373,7 +442,9 @@ test:
 	@$(MAKE) --no-print-directory build-tests
 	@echo "racewire: building the none backend (BACKEND=none, O=$(O)/none)"
 	@$(MAKE) --no-print-directory BACKEND=none O=$(O)/none build-tests
-	@bash tests/run.sh $(O) $(O)/none
+	@echo "racewire: building the fiber backend (BACKEND=fiber, O=$(O)/fiber)"
+	@$(MAKE) --no-print-directory BACKEND=fiber O=$(O)/fiber build-tests
+	@bash tests/run.sh $(O) $(O)/none $(O)/fiber
 
 # The main job: every reproducer, guarded and unguarded, and one table.
 # STRESS_WINDOWS=hazard windows per guarded job (default 100000),
@@ -381,6 +452,7 @@ test:
 stress:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory $(TOOLS) $(REPRO_BINS) $(PROG_BINS) $(PROG_DEBUG_BINS)
+	@$(MAKE) --no-print-directory BACKEND=fiber O=$(O)/fiber build-tests
 	@bash stress/main.sh $(O)
 
 demo:
@@ -478,9 +550,9 @@ uninstall:
 clean:
 	rm -rf $(O)/obj $(O)/obj-norace $(O)/lib $(O)/bin $(O)/tests $(O)/progs $(O)/bench \
 		$(O)/examples $(O)/model $(O)/stress/release $(O)/stress/debug \
-		$(O)/none
+		$(O)/none $(O)/fiber $(O)/obj-tsan
 
 distclean:
 	rm -rf build
 
--include $(shell find $(O)/obj $(O)/obj-norace -name '*.d' 2>/dev/null)
+-include $(shell find $(O)/obj $(O)/obj-norace $(O)/obj-tsan -name '*.d' 2>/dev/null)

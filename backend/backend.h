@@ -51,6 +51,17 @@ struct rw__be_hooks {
  * public header; rw_init refuses a program compiled for another one. */
 extern const char rw__be_name[];
 
+/* What the guard layer must do differently for this backend (rw__be_caps).
+ * RW__BE_ANY_ADDRESS: TSan shadows all application memory (C/C++ TSan), so
+ * rw_init accepts a PIE executable and rw_map_heap has no range to check.
+ * RW__BE_FIBERS: a task's state is TSan's current context of the thread
+ * that runs it (a fiber): rw_task_switch makes TSan switch
+ * (rw__be_task_switch), and a task that is current somewhere, or the thread's
+ * own context, must never be destroyed or outlive its thread as current. */
+#define RW__BE_ANY_ADDRESS 0x1u
+#define RW__BE_FIBERS 0x2u
+extern const unsigned rw__be_caps;
+
 /* Start the runtime: the init task's state and the initial processor.
  * Returns 0, or a negative RW_E* code with msg filled. */
 int rw__be_init(const struct rw__be_hooks *hooks, void **init_thr, void **init_proc, char *msg,
@@ -73,6 +84,18 @@ void rw__be_proc_destroy(void *proc);
  * that runs nowhere. Both need a Processor on the calling thread. */
 void rw__be_task_start(void *parent_thr, void **thr, uintptr_t pc);
 void rw__be_task_end(void *thr);
+
+/* The calling thread's current task changes from `from` to `to` (either
+ * NULL: the thread's own context). Called by rw_task_switch after it
+ * claimed `to`, before it publishes it. flags: RW__SWITCH_* (fiber
+ * backend: whether the switch itself is a happens-before edge). A no-op
+ * where a task's state is passed to every TSan call (Go mode). */
+#define RW__SWITCH_NO_SYNC 0x1u
+void rw__be_task_switch(void *from, void *to, unsigned flags);
+
+/* RW__BE_FIBERS only: the calling thread's own context (the state TSan
+ * gave the thread when it started), while it is TSan's current one. */
+void *rw__be_thread_context(void);
 
 /* Any hot operation, on the state given (the slow path's borrow, the
  * annotations for a parked task). a and b are the operation's further

@@ -18,6 +18,8 @@ packages=(
 	pkgconf                   # the install test builds through racewire.pc
 	golang-1.19-go            # go/ (the guarded Go race runtime), bench/transitions
 	patch                     # go/patches: seed 001 reintroduced in a GOROOT copy
+	clang-19 libclang-rt-19-dev   # the fiber backend: C/C++ TSan
+	libboost-fiber-dev libboost-context-dev   # its proof on Boost.Fiber
 )
 
 missing=()

@@ -40,10 +40,11 @@
  *     it began (seed 000).
  *
  * Backends. The library is built for one TSan runtime (make BACKEND=...):
- * "go", compiler-rt's Go-mode runtime (the default), or "none", the guards
- * without TSan. A program is compiled for the same one (-DRW_BACKEND_NONE
- * for none; pkg-config's racewire-<backend>.pc says it); rw_init refuses a
- * mismatch.
+ * "go", compiler-rt's Go-mode runtime (the default), "none", the guards
+ * without TSan, or "fiber", clang's C/C++ TSan with tasks as TSan fibers
+ * (racewire/backend_fiber.h; docs/fiber.md). A program is compiled for the
+ * same one (-DRW_BACKEND_NONE for none, -DRW_BACKEND_FIBER for fiber;
+ * pkg-config's racewire-<backend>.pc says it); rw_init refuses a mismatch.
  *
  * Portability. This header needs only C11 (no feature-test macros) or
  * C++11, and declares no TSan symbol under TSan's own names.
@@ -187,7 +188,7 @@ static inline int rw_init(const rw_options_t *opts, rw_task_t **main_task, rw_pr
 int rw__init(const char *backend, const rw_options_t *opts, rw_task_t **main_task,
              rw_proc_t **main_proc);
 
-/* The backend the library was built for: "go" or "none". */
+/* The backend the library was built for: "go", "none" or "fiber". */
 const char *rw_backend(void);
 
 /* Finish (guarantee 7, seed 000, Go issue 35775): run TSan's finalization,
@@ -410,13 +411,21 @@ int rw_thread_is_attached(void);
  * panic), and wires the checkpoint's context again if the thread has none
  * (RW_EBUSY if another thread holds it: wire another, the owed acquire
  * fires then). Restoring on another thread, on another task, or a
- * checkpoint deeper than the current state is RW_EPERM / RW_EINVAL. */
+ * checkpoint deeper than the current state is RW_EPERM / RW_EINVAL.
+ *
+ * Fiber backend: TSan checks a longjmp against the jump buffers of its
+ * current fiber, at the longjmp itself ("can't find longjmp buf" when the
+ * setjmp ran on another fiber). So restore before the longjmp, on the
+ * thread that will jump: a checkpoint taken on another task switches that
+ * task back in first (claimed like any switch; RW_EBUSY if it is current
+ * elsewhere), and the rest of the repair applies to it. */
 typedef struct rw_checkpoint {
 	/* Private. */
 	unsigned m, task, records;
 	long func_depth;
 	rw_proc_t *proc;
 	unsigned long mask[RW__SIGSET_WORDS];
+	rw_task_t *fiber; /* the task, for the fiber backend's restore */
 } rw_checkpoint_t;
 
 int rw_checkpoint(rw_checkpoint_t *cp);

@@ -25,6 +25,7 @@ int rw_checkpoint(rw_checkpoint_t *cp)
 	cp->records = m->nrecords;
 	cp->func_depth = rw__hot.depth;
 	cp->proc = m->wired;
+	cp->fiber = m->task;
 	pthread_sigmask(SIG_SETMASK, NULL, (sigset_t *)cp->mask);
 	return 0;
 }
@@ -59,6 +60,15 @@ int rw_checkpoint_restore(const rw_checkpoint_t *cp)
 		return rw__fail(RW_EPERM, "rw_checkpoint_restore on M%u: the checkpoint was taken on M%u",
 		                m->id, cp->m);
 	unsigned task = m->task ? m->task->id : 0;
+	/* Fiber backend: the unwind leaves the current fiber for the
+	 * checkpoint's, whose stack the longjmp lands on; TSan must be told
+	 * before the jump (see racewire.h). Unguarded, it is not. */
+	if (cp->task != task && (rw__be_caps & RW__BE_FIBERS) && rw__g.opts.guard_unwind) {
+		int rc = rw_task_switch(cp->fiber);
+		if (rc < 0)
+			return rc;
+		task = cp->task;
+	}
 	if (cp->task != task)
 		return rw__fail(RW_EPERM, "rw_checkpoint_restore on M%u: the checkpoint is T%u's, the "
 		                "current task is T%u", m->id, cp->task, task);

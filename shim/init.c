@@ -117,7 +117,9 @@ int rw__init(const char *backend, const rw_options_t *opts, rw_task_t **main_tas
 		                            "backend but linked with the \"%s\" library; compile with "
 		                            "the flags of racewire-%s.pc (or -DRW_BACKEND_%s)",
 		                            backend ? backend : "?", rw__be_name, rw__be_name,
-		                            strcmp(rw__be_name, "go") == 0 ? "GO" : "NONE"),
+		                            strcmp(rw__be_name, "go") == 0     ? "GO"
+		                            : strcmp(rw__be_name, "fiber") == 0 ? "FIBER"
+		                                                                 : "NONE"),
 		                   NULL, NULL, NULL);
 	if (!main_task || !main_proc)
 		return init_failed(rw__fail(RW_EINVAL, "rw_init: NULL %s",
@@ -145,7 +147,8 @@ int rw__init(const char *backend, const rw_options_t *opts, rw_task_t **main_tas
 	 * the first annotation of one would fault. Refuse now, clearly. */
 	struct writable_span data = {0, 0};
 	dl_iterate_phdr(find_data, &data);
-	if ((uintptr_t)&rw__init >= RW_APP_MEM_END || data.end > RW_APP_MEM_END)
+	if (!(rw__be_caps & RW__BE_ANY_ADDRESS) &&
+	    ((uintptr_t)&rw__init >= RW_APP_MEM_END || data.end > RW_APP_MEM_END))
 		return init_failed(rw__fail(RW_ERANGE,
 		                            "rw_init: the executable is loaded at %p, outside Go-mode "
 		                            "TSan's application range [0x%llx, 0x%llx); link it with "

@@ -53,6 +53,10 @@ struct rw_task {
 	 * it stayed with the thread, the next task run there would acquire
 	 * what foreign code released: a race hidden, not a crash. */
 	int acquire_owed;
+	/* Fiber backend: the M whose own context this task stands for
+	 * (rw_fiber_thread_task), 0 for a task of the runtime's. Such a task
+	 * runs on that thread only and is never ended. */
+	uint32_t own_m;
 };
 
 /* A task's on_m once rw_task_end ran: never an M number (those count up
@@ -196,6 +200,9 @@ void rw__callback_unwind(struct rw__record *r);
  * tasks is registered already, and one that is not has M number 0, which
  * is never a callback's. */
 struct rw__m *rw__self_fresh(void) __attribute__((noinline));
+/* rw_task_switch with the backend's switch flags (RW__SWITCH_*); the fiber
+ * backend's rw_fiber_switch calls it (racewire/backend_fiber.h). */
+int rw__task_switch(rw_task_t *t, unsigned flags);
 
 /* Forget the calling thread: it is exiting. */
 void rw__unregister(void);

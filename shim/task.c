@@ -11,6 +11,10 @@
 #include "internal.h"
 
 #include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <stdlib.h>
 
 /* on_m with this bit: held by that M for one TSan call on the task's
@@ -44,6 +48,39 @@ static int hold_task(rw_task_t *t, struct rw__m *m, const char *what)
 static void release_task(rw_task_t *t)
 {
 	atomic_store_explicit(&t->on_m, 0, memory_order_release);
+}
+
+/* Signals stay blocked across a fiber switch (guard_signals; fiber
+ * backend). TSan's handler reads the thread's current context, which is
+ * half switched inside __tsan_switch_to_fiber (its Processor unwired from
+ * one, not yet wired to the other), and TSan queues a signal that arrives
+ * inside its runtime on the current context, to deliver it when that
+ * context next leaves an interceptor: a context switched away from (to run
+ * later on another thread, or to be destroyed) would take the signal with
+ * it, late or never. So: first let the context being left deliver what it
+ * holds (any intercepted call does, on its way out: strncpy of nothing,
+ * as Go's cgo does for the same reason), then block everything with the
+ * raw system call. Not pthread_sigmask: TSan intercepts it and records the
+ * sigset's stack slot as written by the context of the moment, and two
+ * contexts that share one stack would then "race" on it. Unblocking, on
+ * the new context, delivers what arrived meanwhile. */
+static int block_signals(sigset_t *saved)
+{
+	if (!(rw__be_caps & RW__BE_FIBERS) || !rw__g.opts.guard_signals)
+		return 0;
+	static volatile size_t nothing;
+	static const char none[1];
+	char c;
+	strncpy(&c, none, nothing);
+	uint64_t all = ~(uint64_t)0;
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, saved, sizeof all);
+	return 1;
+}
+
+static void restore_signals(int blocked, const sigset_t *saved)
+{
+	if (blocked)
+		syscall(SYS_rt_sigprocmask, SIG_SETMASK, saved, NULL, sizeof(uint64_t));
 }
 
 int rw_task_start(rw_task_t *parent, uintptr_t pc, rw_task_t **out)
@@ -107,14 +144,37 @@ int rw_task_end(rw_task_t *t)
 	if (pin && atomic_load_explicit(&t->on_m, memory_order_acquire) != RW__TASK_DEAD)
 		return rw__fail(RW_EBUSY, "rw_task_end(T%u) on M%u: T%u is pinned to M%u by a callback "
 		                "that has not exited", t->id, m->id, t->id, pin);
-	if (t == m->task)
-		rw_task_switch(NULL);
+	int fibers = (rw__be_caps & RW__BE_FIBERS) != 0;
+	/* A thread's own context belongs to TSan's thread: destroying it
+	 * frees what TSan's allocator never handed out (a CHECK in its
+	 * secondary allocator), and the thread's exit would finish it again. */
+	if (fibers && t->own_m && rw__g.opts.guard_wiring)
+		return rw__fail(RW_EPERM, "rw_task_end(T%u) on M%u: T%u is M%u's own context; a "
+		                "thread's own context is never destroyed", t->id, m->id, t->id,
+		                t->own_m);
+	int current_fiber = 0;
+	if (t == m->task) {
+		/* A fiber is this thread's TSan context and its stack is the
+		 * one we run on: switching TSan away would leave the code that
+		 * follows on a stack TSan no longer knows, and destroying it
+		 * as it stands frees the ThreadState TSan is using (a SEGV in
+		 * the next TSan call). guard_wiring=0 destroys it anyway. */
+		if (fibers && rw__g.opts.guard_wiring)
+			return rw__fail(RW_EBUSY, "rw_task_end(T%u) on M%u: T%u is the current fiber of "
+			                "M%u; switch to another task (or to none) first", t->id, m->id,
+			                t->id, m->id);
+		if (fibers)
+			current_fiber = 1; /* unguarded: the reproducer's misuse */
+		else
+			rw_task_switch(NULL);
+	}
 	/* Taken for good, and never waited for: a task current elsewhere, or
 	 * held by another thread for a TSan call on its behalf, is still in
 	 * use, and ending it under that call would free TSan state the call
 	 * is using. The runtime ends tasks it has stopped using; say so. */
 	uint32_t on = 0;
-	if (!atomic_compare_exchange_strong_explicit(&t->on_m, &on, m->id | RW__HOLD,
+	if (!current_fiber &&
+	    !atomic_compare_exchange_strong_explicit(&t->on_m, &on, m->id | RW__HOLD,
 	                                             memory_order_acquire, memory_order_relaxed)) {
 		if (on == RW__TASK_DEAD)
 			return rw__fail(RW_ENOENT, "rw_task_end(T%u) on M%u: T%u has already ended", t->id,
@@ -131,7 +191,14 @@ int rw_task_end(rw_task_t *t)
 			release_task(t);
 			return borrowed;
 		}
+		/* Destroying a fiber makes it TSan's current context for its
+		 * teardown; a signal arriving then finds a context that never
+		 * ran (no TSan slot) and crashes TSan's handler
+		 * (ClickHouse#52185). */
+		sigset_t saved;
+		int blocked = block_signals(&saved);
 		rw__be_task_end(t->thr);
+		restore_signals(blocked, &saved);
 		rw__return_fallback(borrowed);
 	}
 	/* The struct stays (about 48 bytes per ended task, as Go keeps every
@@ -144,13 +211,31 @@ int rw_task_end(rw_task_t *t)
 	return 0;
 }
 
+/* A plain switch is a happens-before edge from the task left to the task
+ * taken (fiber backend; TSan's own default). Without it, everything the
+ * fibers of one thread share without instrumented synchronization (the
+ * thread's TLS, errno, a stack they both run on) would be reported as
+ * racing. Go mode ignores flags. rw_fiber_switch chooses
+ * (racewire/backend_fiber.h). */
 int rw_task_switch(rw_task_t *t)
+{
+	return rw__task_switch(t, 0);
+}
+
+int rw__task_switch(rw_task_t *t, unsigned flags)
 {
 	struct rw__m *m = rw__self();
 	rw_task_t *old = m->task;
 	if (t == old)
 		return 0;
-	if (t) {
+	/* With fibers the claim is what stands between two threads and one
+	 * TSan context (TSan's own check, proc1 == nullptr, is not atomic);
+	 * guard_wiring=0 skips it, for reproducers only. */
+	int claim = !(rw__be_caps & RW__BE_FIBERS) || rw__g.opts.guard_wiring;
+	if (t && claim && t->own_m && t->own_m != m->id)
+		return rw__fail(RW_EPERM, "rw_task_switch(T%u) on M%u: T%u is M%u's own context; it "
+		                "runs on no other thread", t->id, m->id, t->id, t->own_m);
+	if (t && claim) {
 		/* Guarantee 3: a task inside a callback returns into foreign
 		 * code on the thread's stack it came from; it may run nowhere
 		 * else until the callback is over. */
@@ -183,13 +268,55 @@ int rw_task_switch(rw_task_t *t)
 	m->acquire_owed = t ? t->acquire_owed : 0;
 	if (t)
 		t->acquire_owed = 0;
+	sigset_t saved;
+	int blocked = block_signals(&saved);
+	/* No annotation may reach TSan between its switch and ours. */
+	__atomic_store_n(&rw__hot.thr, NULL, __ATOMIC_SEQ_CST);
+	rw__be_task_switch(old ? old->thr : NULL, t ? t->thr : NULL, flags);
 	m->task = t;
 	rw__flight_note(RW_FL_TASK_SWITCH, m->wired, 0, 0);
 	rw__refresh_hot(m);
+	restore_signals(blocked, &saved);
 	/* Released after this thread stopped pointing at it, so the next
 	 * thread to take the task sees all it did (the acquire above). */
-	if (old)
+	if (old && (claim || atomic_load_explicit(&old->on_m, memory_order_relaxed) == m->id))
 		atomic_store_explicit(&old->on_m, 0, memory_order_release);
+	return 0;
+}
+
+/* The thread's own context as a task (fiber backend): created on first
+ * use, while the thread has no task current, so that TSan's current
+ * context is the thread's own. Switching to it from a fiber goes back to
+ * the thread's context, as rw_task_switch(NULL) does, but it is a task:
+ * annotations made there reach TSan. */
+static __thread rw_task_t *own_task;
+
+int rw_fiber_thread_task(rw_task_t **out)
+{
+	struct rw__m *m = rw__self();
+	if (!rw__is_inited())
+		return rw__fail(RW_ENOTINIT, "rw_fiber_thread_task: rw_init has not succeeded");
+	if (!out)
+		return rw__fail(RW_EINVAL, "rw_fiber_thread_task on M%u: NULL out", m->id);
+	if (!(rw__be_caps & RW__BE_FIBERS))
+		return rw__fail(RW_EINVAL, "rw_fiber_thread_task: the %s backend has no thread "
+		                "contexts (fiber backend only)", rw__be_name);
+	if (own_task) {
+		*out = own_task;
+		return 0;
+	}
+	if (m->task)
+		return rw__fail(RW_EBUSY, "rw_fiber_thread_task on M%u: T%u is current; call it on "
+		                "the thread's own context (before its first switch, or after "
+		                "rw_task_switch(NULL))", m->id, m->task->id);
+	rw_task_t *t = calloc(1, sizeof *t);
+	if (!t)
+		return rw__fail(RW_ENOMEM, "rw_fiber_thread_task: out of memory");
+	t->id = atomic_fetch_add_explicit(&rw__g.next_task, 1, memory_order_relaxed) + 1;
+	t->thr = rw__be_thread_context();
+	t->own_m = m->id;
+	own_task = t;
+	*out = t;
 	return 0;
 }
 

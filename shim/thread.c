@@ -25,6 +25,16 @@ static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 static void on_thread_exit(void *arg)
 {
 	(void)arg;
+	/* A thread must not end with one of the runtime's fibers as its TSan
+	 * context: TSan finishes the thread on whatever context is current
+	 * (a key destructor of its own, run after this one), and finishing a
+	 * fiber there dies in a CHECK. So the thread is switched back to its
+	 * own context first; the fiber stays alive and unclaimed, for the
+	 * runtime to resume elsewhere or end. guard_wiring=0 leaves it. */
+	struct rw__m *m = &rw__m;
+	if ((rw__be_caps & RW__BE_FIBERS) && m->task && rw__g.opts.guard_wiring) {
+		rw_task_switch(NULL);
+	}
 	rw__unregister();
 }
 
@@ -89,6 +99,14 @@ void rw__unregister(void)
 struct rw__m *rw__self_fresh(void)
 {
 	return &rw__m;
+}
+
+/* Fiber backend (racewire/backend_fiber.h). */
+_Noreturn void rw_fiber_pthread_exit(void *retval)
+{
+	if (rw__m.task)
+		rw_task_switch(NULL);
+	pthread_exit(retval);
 }
 
 rw_thread_t *rw_thread_self(void)

@@ -18,6 +18,9 @@
 #endif
 
 const char rw__be_name[] = "go";
+/* Go mode: every call names its ThreadState; shadow only in the
+ * application range. */
+const unsigned rw__be_caps = 0;
 
 int rw__be_init(const struct rw__be_hooks *hooks, void **init_thr, void **init_proc, char *msg,
                 size_t msglen)
@@ -100,6 +103,20 @@ void rw__be_task_start(void *parent_thr, void **thr, uintptr_t pc)
 void rw__be_task_end(void *thr)
 {
 	__tsan_go_end(thr);
+}
+
+/* Nothing to switch: the fast path passes the task's state to each call. */
+void rw__be_task_switch(void *from, void *to, unsigned flags)
+{
+	(void)from;
+	(void)to;
+	(void)flags;
+}
+
+/* Never called: RW__BE_FIBERS is not set. */
+void *rw__be_thread_context(void)
+{
+	return NULL;
 }
 
 void rw__be_annotate(void *thr, enum rw__op op, const void *addr, uintptr_t a, uintptr_t b)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 const char rw__be_name[] = "none";
+const unsigned rw__be_caps = 0;
 
 /* A handle: distinct, non-NULL, never dereferenced, never freed: a
  * number dressed as a pointer, so that creating one cannot fail. */
@@ -64,6 +65,20 @@ void rw__be_task_start(void *parent_thr, void **thr, uintptr_t pc)
 void rw__be_task_end(void *thr)
 {
 	free_handle(thr);
+}
+
+/* Nothing to switch: the fast path passes the task's state to each call. */
+void rw__be_task_switch(void *from, void *to, unsigned flags)
+{
+	(void)from;
+	(void)to;
+	(void)flags;
+}
+
+/* Never called: RW__BE_FIBERS is not set. */
+void *rw__be_thread_context(void)
+{
+	return NULL;
 }
 
 void rw__be_annotate(void *thr, enum rw__op op, const void *addr, uintptr_t a, uintptr_t b)

@@ -490,12 +490,13 @@ I_PC  := $(I_LIB)/pkgconfig
 I_SHARE := $(DESTDIR)$(PREFIX)/share/racewire
 MAN_PAGES := $(wildcard man/*.[137])
 INSTALL_BINS = $(TOOLS)
-PC_FILES := racewire.pc racewire-go.pc racewire-go-debug.pc racewire-none.pc
+PC_FILES := racewire.pc racewire-go.pc racewire-go-debug.pc racewire-none.pc racewire-fiber.pc
 
-# $(call pc_file,backend,library,runtime object or empty,extra cflags,description)
+# $(call pc_file,backend,library,runtime object or empty,extra cflags,description[,ldflags])
 pc_file = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@BACKEND@|$(1)|g' -e 's|@LIBNAME@|$(2)|' \
 	-e 's|@RUNTIME@|$(if $(3), $${libdir}/racewire/$(3))|' -e 's|@CFLAGS@|$(4)|' \
-	-e 's|@DESCRIPTION@|$(5)|' -e 's|@VERSION@|$(RW_VERSION)|' pkgconfig/racewire.pc.in
+	-e 's|@DESCRIPTION@|$(5)|' -e 's|@VERSION@|$(RW_VERSION)|' \
+	-e 's|@LDFLAGS@|$(if $(6),$(6),-no-pie)|' pkgconfig/racewire.pc.in
 
 install: lib tools
 ifneq ($(BACKEND),go)
@@ -517,6 +518,14 @@ endif
 	$(call pc_file,go,libracewire.a,race_linux_amd64.syso,,racewire guards in front of the Go-mode TSan runtime of compiler-rt) > $(I_PC)/racewire.pc
 	$(call pc_file,go-debug,libracewire.a,race_debug_linux_amd64.syso,,racewire with the debug Go-mode TSan runtime (internal CHECKs on)) > $(I_PC)/racewire-go-debug.pc
 	$(call pc_file,none,libracewire-none.a,, -DRW_BACKEND_NONE,racewire guards without TSan (non-race builds)) > $(I_PC)/racewire-none.pc
+	@if [ -x /usr/bin/clang-19 ]; then \
+		$(MAKE) --no-print-directory BACKEND=fiber O=$(O)/fiber lib && \
+		install -m 644 $(O)/fiber/lib/libracewire.a $(I_LIB)/libracewire-fiber.a && \
+		$(call pc_file,fiber,libracewire-fiber.a,, -DRW_BACKEND_FIBER -fsanitize=thread,racewire guards for C/C++ runtimes on TSan fibers (clang -fsanitize=thread),-fsanitize=thread) > $(I_PC)/racewire-fiber.pc && \
+		echo "racewire: installed the fiber backend (libracewire-fiber.a, racewire-fiber.pc)"; \
+	else \
+		echo "racewire: no clang-19: the fiber backend not installed"; \
+	fi
 	@if [ -x $(GO_ROOT)/bin/go ]; then \
 		$(MAKE) --no-print-directory go-build && \
 		install -d $(I_LIB)/racewire/go $(I_SHARE)/go/patches && \
@@ -534,7 +543,7 @@ endif
 
 uninstall:
 	rm -f $(I_INC)/racewire.h $(addprefix $(I_INC)/racewire/,$(notdir $(wildcard include/racewire/*.h)))
-	rm -f $(I_LIB)/libracewire.a $(I_LIB)/libracewire-none.a \
+	rm -f $(I_LIB)/libracewire.a $(I_LIB)/libracewire-none.a $(I_LIB)/libracewire-fiber.a \
 		$(I_LIB)/racewire/race_linux_amd64.syso $(I_LIB)/racewire/race_debug_linux_amd64.syso
 	rm -f $(addprefix $(I_BIN)/,$(notdir $(INSTALL_BINS))) $(addprefix $(I_PC)/,$(PC_FILES))
 	for m in $(MAN_PAGES); do rm -f $(I_MAN)/man$${m##*.}/$${m##*/}; done

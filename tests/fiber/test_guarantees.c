@@ -77,7 +77,7 @@ Test(fiber, end_elsewhere_refused, .timeout = 60)
 {
 	struct child c = misuse("end-elsewhere", NULL, 50);
 	expect_ok(&c, "end-elsewhere");
-	cr_expect(strstr(c.out, "rw_task_end(T2) on M1: T2 is running on M2") != NULL, "%s", c.out);
+	cr_expect(strstr(c.out, "rw_task_end(T2) on M1: T2 is current on M2") != NULL, "%s", c.out);
 }
 
 /* Guarantee: a thread's own context is never destroyed. */

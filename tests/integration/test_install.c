@@ -73,6 +73,17 @@ Test(install, installed_files_build_a_working_program, .timeout = 300)
 		cr_expect(access(path, F_OK) == 0, "%s was not installed", expected[i]);
 	}
 
+	/* With clang-19, the fiber backend's library and pkg-config file. */
+	if (access("/usr/bin/clang-19", X_OK) == 0) {
+		const char *fiber_files[] = {"usr/lib/libracewire-fiber.a",
+		                             "usr/lib/pkgconfig/racewire-fiber.pc"};
+		for (size_t i = 0; i < sizeof fiber_files / sizeof *fiber_files; i++) {
+			char path[512];
+			snprintf(path, sizeof path, "%s/%s", stage, fiber_files[i]);
+			cr_expect(access(path, F_OK) == 0, "%s was not installed", fiber_files[i]);
+		}
+	}
+
 	/* With Go installed, racewire-go and its guarded runtime come along. */
 	if (access("/usr/lib/go-1.19/bin/go", X_OK) == 0) {
 		const char *go_files[] = {"usr/bin/racewire-go", "usr/lib/racewire/go/race_linux_amd64.syso",

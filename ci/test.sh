@@ -10,4 +10,5 @@ make -j"$jobs" test
 echo "racewire ci: building everything with clang (O=build/clang)"
 make -j"$jobs" --no-print-directory CC=clang CXX=clang++ O=build/clang all >/dev/null
 make -j"$jobs" --no-print-directory CC=clang CXX=clang++ BACKEND=none O=build/clang/none all >/dev/null
+make -j"$jobs" --no-print-directory CC=clang CXX=clang++ BACKEND=fiber O=build/clang/fiber all >/dev/null
 echo "racewire ci: clang build clean"

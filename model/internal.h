@@ -150,7 +150,6 @@ extern _Thread_local md_m_t *md__m __attribute__((tls_model("initial-exec")));
 /* sched.c */
 void md__sched_init(void);
 _Noreturn void md__mstart_loop(md_m_t *m);
-void md__schedule_on(md_m_t *m);    /* the g0 loop; returns on A_CBRET */
 md_g_t *md__gnew(void (*fn)(void *), void *arg);
 void md__gfree(md_g_t *g);
 void md__run_locked(md_m_t *m, md_g_t *g);

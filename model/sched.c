@@ -571,11 +571,6 @@ static void g0_loop(md_m_t *m, md_g_t *locked)
 	}
 }
 
-void md__schedule_on(md_m_t *m)
-{
-	g0_loop(m, m->curg);
-}
-
 /* A new M: wait for the P we were given, then schedule forever. */
 _Noreturn void md__mstart_loop(md_m_t *m)
 {

@@ -43,7 +43,7 @@ if [[ -z $line ]]; then
 	awk -F'\t' '!/^#/ && NF { print "  " $1 }' stress/reproducers.tsv >&2
 	exit 2
 fi
-IFS=$'\t' read -r _ seed program args guard_off timeout parallel <<<"$line"
+IFS=$'\t' read -r _ seed program args guard_off timeout parallel _ <<<"$line"
 parallel=${parallel:-1}
 out=${out:-build/stress-long/$name}
 

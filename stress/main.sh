@@ -9,7 +9,9 @@
 #                     100000): runs start until the runs have reported that
 #                     many, and none may fail
 #   STRESS_BUDGET     seconds after which a guarded job starts no more runs
-#                     even if it is short of STRESS_WINDOWS (default 60)
+#                     even if it is short of STRESS_WINDOWS (default 60, or
+#                     the row's own budget column: the go and fiber rows
+#                     count runs, not windows, and take 10 s)
 #   STRESS_UNGUARDED  runs of each unguarded job at most (default 4): it stops
 #                     at its first failure (--failfast), and one must fail
 #   STRESS_UNGUARDED_BUDGET  seconds an unguarded job may take (default 40)
@@ -72,9 +74,12 @@ wilson() {
 rows=() bad=0
 printf 'racewire stress: guarded until %s windows (at most %ss), unguarded up to %s runs; logs in %s\n' \
 	"$windows" "$budget" "$unguarded_runs" "$logs"
-while IFS=$'\t' read -r name seed program args unguarded timeout parallel; do
+while IFS=$'\t' read -r name seed program args unguarded timeout parallel row_budget; do
 	[[ -z $name || $name == \#* ]] && continue
 	parallel=${parallel:-1}
+	# A row's own budget, unless the caller set one for every row.
+	b=$budget
+	[[ -z ${STRESS_BUDGET:-} && -n ${row_budget:-} && $row_budget != - ]] && b=$row_budget
 	argv=("$out/$program")
 	[[ $args != - ]] && read -r -a extra <<<"$args" && argv+=("${extra[@]}")
 	for mode in guarded unguarded; do
@@ -83,9 +88,9 @@ while IFS=$'\t' read -r name seed program args unguarded timeout parallel; do
 		p=$parallel
 		[[ $mode == unguarded ]] && p=1
 		if [[ $mode == guarded ]]; then
-			echo "stress: $name guarded, -p $parallel, until $windows windows or ${budget}s"
+			echo "stress: $name guarded, -p $parallel, until $windows windows or ${b}s"
 			env -u RACEWIRE_OPTIONS "$stress" -p "$parallel" --quiet --timeout "$timeout" \
-				--windows "$windows" --budget "$budget" --out "$dir" -- "${argv[@]}" >/dev/null 2>&1
+				--windows "$windows" --budget "$b" --out "$dir" -- "${argv[@]}" >/dev/null 2>&1
 		else
 			echo "stress: $name unguarded (RACEWIRE_OPTIONS=$unguarded), up to $unguarded_runs runs"
 			RACEWIRE_OPTIONS=$unguarded "$stress" -p 1 --quiet --timeout "$timeout" \

@@ -5,6 +5,8 @@
 #include <criterion/criterion.h>
 #include <racewire.h>
 
+#include "start.h"
+
 #include <string.h>
 #include <sys/mman.h>
 
@@ -13,10 +15,7 @@ static rw_proc_t *main_proc;
 
 static void start(void)
 {
-	rw_options_t o;
-	rw_options_default(&o);
-	o.verbosity = 0;
-	cr_assert_eq(rw_init(&o, &main_task, &main_proc), 0, "%s", rw_last_error());
+	unit_init(RW_POLICY_ABORT, -1, &main_task, &main_proc);
 }
 
 TestSuite(heap_map, .init = start);

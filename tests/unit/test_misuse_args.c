@@ -6,6 +6,8 @@
 #include <criterion/criterion.h>
 #include <racewire.h>
 
+#include "start.h"
+
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,11 +18,7 @@ static rw_proc_t *p0;
 
 static void start(void)
 {
-	rw_options_t o;
-	rw_options_default(&o);
-	o.verbosity = 0;
-	o.check_access = 0;
-	cr_assert_eq(rw_init(&o, &main_task, &p0), 0, "%s", rw_last_error());
+	unit_init(RW_POLICY_ABORT, 0, &main_task, &p0);
 }
 
 TestSuite(null_args, .init = start);

@@ -6,6 +6,8 @@
  */
 #include <criterion/criterion.h>
 
+#include "start.h"
+
 #include "../../shim/internal.h"
 
 #include <pthread.h>
@@ -16,20 +18,7 @@ static rw_proc_t *p0;
 
 static void start(void)
 {
-	rw_options_t o;
-	rw_options_default(&o);
-	o.verbosity = 0;
-	o.check_access = 0;
-	cr_assert_eq(rw_init(&o, &main_task, &p0), 0, "%s", rw_last_error());
-}
-
-static void *in_thread(void *(*fn)(void *), void *arg)
-{
-	pthread_t t;
-	void *ret;
-	pthread_create(&t, NULL, fn, arg);
-	pthread_join(t, &ret);
-	return ret;
+	unit_init(RW_POLICY_ABORT, 0, &main_task, &p0);
 }
 
 TestSuite(lifetime, .init = start);
@@ -133,7 +122,7 @@ static void *self_handle(void *arg)
 
 Test(lifetime, suspending_an_exited_thread_is_refused)
 {
-	rw_thread_t *gone = in_thread(self_handle, NULL);
+	rw_thread_t *gone = unit_in_thread(self_handle, NULL);
 	cr_assert_not_null(gone);
 	/* Memory the exited thread's handle would have had goes round. */
 	for (int i = 0; i < 64; i++)
@@ -191,9 +180,9 @@ static void *detach_with_anothers(void *arg)
 
 Test(lifetime, detaching_with_another_threads_record_is_refused)
 {
-	in_thread(attach_and_stay, NULL); /* M2 */
+	unit_in_thread(attach_and_stay, NULL); /* M2 */
 	struct detach_try d;
-	in_thread(detach_with_anothers, &d); /* M3 */
+	unit_in_thread(detach_with_anothers, &d); /* M3 */
 	cr_expect_eq(d.rc, RW_EPERM);
 	cr_expect_str_eq(d.msg, "rw_thread_detach on M3: this rw_attach_t is M2's, not this "
 	                        "thread's");

@@ -5,6 +5,8 @@
 #include <criterion/criterion.h>
 #include <racewire.h>
 
+#include "start.h"
+
 #include "fatal.h"
 
 #include <signal.h>
@@ -15,11 +17,7 @@ static rw_proc_t *main_proc;
 
 static void start_with(rw_policy_t policy)
 {
-	rw_options_t o;
-	rw_options_default(&o);
-	o.policy = policy;
-	o.verbosity = 0;
-	cr_assert_eq(rw_init(&o, &main_task, &main_proc), 0, "%s", rw_last_error());
+	unit_init(policy, -1, &main_task, &main_proc);
 }
 
 static char sync_word;

@@ -4,6 +4,8 @@
  * and finalization, each with its misuse.
  */
 #include <criterion/criterion.h>
+
+#include "start.h"
 #include <sched.h>
 
 #include "../../shim/internal.h"
@@ -22,19 +24,7 @@ static rw_proc_t *p0;
 
 static void start(void)
 {
-	rw_options_t o;
-	rw_options_default(&o);
-	o.verbosity = 0;
-	cr_assert_eq(rw_init(&o, &main_task, &p0), 0, "%s", rw_last_error());
-}
-
-static void *in_thread(void *(*fn)(void *), void *arg)
-{
-	pthread_t t;
-	void *ret;
-	pthread_create(&t, NULL, fn, arg);
-	pthread_join(t, &ret);
-	return ret;
+	unit_init(RW_POLICY_ABORT, -1, &main_task, &p0);
 }
 
 TestSuite(foreign, .init = start);
@@ -242,7 +232,7 @@ Test(callback, pinned_task_cannot_run_elsewhere)
 	rw_callback_t cb;
 	cr_assert_eq(rw_callback_enter(&cb), 0);
 	cr_assert_eq(rw_task_switch(NULL), 0); /* the task is off-CPU, pinned */
-	char *msg = in_thread(switch_to_main_task, NULL);
+	char *msg = unit_in_thread(switch_to_main_task, NULL);
 	cr_assert_not_null(msg);
 	cr_expect_str_eq(msg, "rw_task_switch(T1) on M2: T1 is pinned to M1 during a callback");
 	cr_assert_eq(rw_task_switch(main_task), 0, "its own thread may run it");
@@ -263,7 +253,7 @@ static void callback_exit_elsewhere(void)
 	static rw_callback_t cb;
 	if (rw_callback_enter(&cb) != 0)
 		_exit(2);
-	in_thread(exit_elsewhere, &cb);
+	unit_in_thread(exit_elsewhere, &cb);
 }
 
 Test(callback_fatal, exit_on_another_thread_is_fatal, .timeout = 30)
@@ -339,7 +329,7 @@ Test(for_task, refused_while_the_task_runs_elsewhere)
 {
 	rw_task_t *t;
 	cr_assert_eq(rw_task_start(main_task, RW_PC(), &t), 0);
-	in_thread(run_task_elsewhere, t); /* that thread exits with t current */
+	unit_in_thread(run_task_elsewhere, t); /* that thread exits with t current */
 	cr_expect_eq(rw_acquire_for(t, &handed_over), RW_EBUSY);
 	cr_expect_str_eq(rw_last_error(), "rw_acquire_for(T2) on M1: T2 is running on M2");
 }
@@ -442,7 +432,7 @@ static void *c_thread(void *arg)
 Test(attach, transitions_run_with_signals_blocked_and_publish_last)
 {
 	struct seen s = {0};
-	cr_assert_not_null(in_thread(c_thread, &s));
+	cr_assert_not_null(unit_in_thread(c_thread, &s));
 	cr_expect(s.blocked_in_setup, "setup ran with signals deliverable");
 	cr_expect(!s.attached_in_setup, "attached was published before setup finished");
 	cr_expect(s.attached_after);
@@ -496,7 +486,7 @@ static void *detach_keeps_handle(void *arg)
 Test(attach, detach_keeps_the_handle_and_closes_it_to_suspenders)
 {
 	struct handle_check hc = {0};
-	cr_assert_not_null(in_thread(detach_keeps_handle, &hc));
+	cr_assert_not_null(unit_in_thread(detach_keeps_handle, &hc));
 	cr_expect(hc.id_kept, "the handle was freed or replaced at detach");
 	cr_expect(hc.skipped_detached, "a detached thread must be skipped (RW_ENOENT)");
 	cr_expect(hc.ext_while_detached, "external code must not wait on a detached thread");
@@ -568,7 +558,7 @@ Test(checkpoint, misuse)
 {
 	rw_checkpoint_t cp;
 	cr_assert_eq(rw_checkpoint(&cp), 0);
-	cr_expect_eq((int)(intptr_t)in_thread(restore_elsewhere, &cp), RW_EPERM);
+	cr_expect_eq((int)(intptr_t)unit_in_thread(restore_elsewhere, &cp), RW_EPERM);
 	cr_assert_eq(rw_task_switch(NULL), 0);
 	cr_expect_eq(rw_checkpoint_restore(&cp), RW_EPERM);
 	cr_expect_str_eq(rw_last_error(), "rw_checkpoint_restore on M1: the checkpoint is T1's, the "

@@ -7,6 +7,8 @@
 #include <criterion/criterion.h>
 #include <racewire.h>
 
+#include "start.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -16,11 +18,8 @@ static rw_proc_t *main_proc;
 
 static void start(void)
 {
-	rw_options_t o;
-	rw_options_default(&o);
-	o.verbosity = 0;
-	o.check_access = 0; /* these tests read the fast path's pointer, which checked mode keeps NULL */
-	cr_assert_eq(rw_init(&o, &main_task, &main_proc), 0, "%s", rw_last_error());
+	/* These tests read the fast path's pointer, which checked mode keeps NULL. */
+	unit_init(RW_POLICY_ABORT, 0, &main_task, &main_proc);
 }
 
 TestSuite(wiring, .init = start);

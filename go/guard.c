@@ -17,10 +17,12 @@
  * the syscall window of cgocall, where the P may already run on another M -
  * drives one Processor from two threads, and TSan's per-Processor caches
  * (sync objects, blocks, clocks) are corrupted with no error at the cause.
- * Here every entry point that uses the Processor checks, before TSan sees
- * the call, that the calling M has a P, that the P is owned by this M
- * (p.m == m), and claims the Processor for this OS thread with one CAS,
- * released on return. Any failure is a FATAL naming both threads.
+ * Here every wrapped entry point checks, before TSan sees the call, that
+ * the calling M has a P and that the P is owned by this M (p.m == m); and
+ * the first time TSan uses the Processor during the call (it asks Go for
+ * it through the GetProc callback), the Processor is claimed for this OS
+ * thread with one CAS, released when the call returns. Any failure is a
+ * FATAL naming both threads.
  *
  * Nothing here may add an undefined symbol, a TLS section or a TLS
  * relocation to the object: Go's internal linker would reject it (go/build.sh
@@ -426,13 +428,48 @@ static struct slot *slot_of(uintptr_t proc)
 static _Atomic uint64_t dropped;      /* annotations after racefini began */
 static _Atomic int fini_begun;
 
+/* Guarantee 1 applies: opt.wiring, and g found where the pinned offsets say
+ * (__tsan_init); one load on the fast path instead of two. */
+static int wiring_on;
+
+/* ---- Per-M call state: claims taken when TSan uses the Processor ------------------ */
+
+/* TSan's Go mode has no Processor of its own for a goroutine: every use of
+ * one (a sync object or block allocated or freed, a free of Go memory) asks
+ * Go through the GetProc callback (tsan_go.cpp, ThreadState::proc), which
+ * racewire answers in getproc_cb. So the claim is taken there, the first
+ * time the call uses the Processor, and held until the guarded call
+ * returns: two threads are never inside TSan with one Processor at once,
+ * and the calls that do not use it - nearly all acquires, releases and
+ * atomics once their sync object exists - pay no atomic instruction. The
+ * wiring check (a P, owned by this M) still runs on every call: seed 001's
+ * call in the syscall window is named whether or not it needed the
+ * Processor.
+ *
+ * The state of an M's guarded call lives in mstate[m.id]: Go never reuses
+ * an M's id, and only the M writes its record (plain stores), so the fast
+ * path has no atomics. Another thread reads it only to name the claimer.
+ * An M whose id is beyond the table claims eagerly around every call
+ * instead (wire_eager), as cheap to get right and rare. */
+#define NMSTATE 1024
+/* One cache line per M: Ms writing their own records never share a line. */
+static struct mstate {
+	uint32_t depth;       /* guarded calls in progress (nested: a callback into Go) */
+	uint32_t entry;       /* the outermost call's entry point */
+	struct slot *claimed; /* the claim getproc_cb took, released at depth 0 */
+	int spare;            /* a spare Processor held (index + 1): policy=borrow */
+	uint32_t pid;         /* P id + 1, for the flight record */
+	uint64_t pad[5];
+} mstate[NMSTATE] __attribute__((aligned(64)));
+
 /* What a guarded call holds while TSan runs it. */
 struct claim {
-	struct slot *s;  /* NULL: nothing to release */
+	struct mstate *ms; /* NULL: an eager claim (or none) */
+	struct slot *s;    /* the eager claim: NULL, nothing to release */
 	uintptr_t m;
-	uint32_t pid;    /* P id + 1 for the flight record */
-	int drop;        /* policy=drop and the call is misplaced: do not run it */
-	int spare;       /* policy=borrow: the spare Processor held (index + 1) */
+	uint32_t pid;      /* P id + 1 for the flight record */
+	int drop;          /* policy=drop and the call is misplaced: do not run it */
+	int spare;         /* policy=borrow: the spare Processor held (index + 1) */
 };
 
 static __attribute__((noinline, cold)) void conflict(enum entry e, uintptr_t g, uintptr_t proc, uint64_t other)
@@ -447,6 +484,33 @@ static __attribute__((noinline, cold)) void conflict(enum entry e, uintptr_t g, 
 	m_str(&m, "\nracewire:   processor: ");
 	m_hex(&m, proc);
 	violation_end(&m, g ? AT(g, RW_GO_G_M) : 0, e, action_for(e));
+}
+
+/* Claim slot s for the calling M: its owner word becomes this thread's
+ * tid << 8 | the entry point, so that a second thread names both. Returns
+ * 1 when claimed, 0 when this thread holds it already (an outer call on
+ * this thread: it releases it), -1 when another thread holds it (after
+ * the diagnosis, which returned only under policy borrow or drop). */
+static int claim_slot(struct slot *s, enum entry e, uintptr_t g, uintptr_t m, uintptr_t proc)
+{
+	uint64_t self = tid_of_m(m) << 8 | (uint64_t)e;
+	uint64_t cur = 0;
+	if (atomic_compare_exchange_strong_explicit(&s->owner, &cur, self, memory_order_acquire,
+	                                            memory_order_relaxed)) {
+		s->goid = AT(g, RW_GO_G_GOID);
+		return 1;
+	}
+	if ((cur >> 8) == (self >> 8))
+		return 0;
+	conflict(e, g, proc, cur);
+	return -1;
+}
+
+static inline void release_slot(struct slot *s, uintptr_t m, uint32_t pid)
+{
+	if (fl_hdr)
+		flight(m, RW_FL_UNWIRE, pid, 0, 0, 0);
+	atomic_store_explicit(&s->owner, 0, memory_order_release);
 }
 
 /* Go itself points m.p at a P it does not own in one place: p.destroy
@@ -503,12 +567,31 @@ static struct claim misplaced(struct claim c, enum entry e, uintptr_t m)
 	return c;
 }
 
-/* Check the calling M's wiring and claim its Processor: the guarantee.
- * Fast path: four dependent loads (g, m, p, p.m), one CAS, no call. */
-static inline struct claim wire(enum entry e, int uses_proc)
+/* An M beyond mstate: claim the Processor around the whole call. */
+static __attribute__((noinline)) struct claim wire_eager(struct claim c, enum entry e, uintptr_t g, uintptr_t p)
 {
-	struct claim c = {NULL, 0, 0, 0, 0};
-	if (!opt.wiring || !offsets_ok)
+	uintptr_t proc = AT(p, RW_GO_P_RACEPROCCTX);
+	struct slot *s = slot_of(proc);
+	if (!s)
+		return c;
+	int r = claim_slot(s, e, g, c.m, proc);
+	if (r < 0)
+		return misplaced(c, e, c.m);
+	if (r > 0) {
+		c.s = s;
+		if (fl_hdr)
+			flight(c.m, RW_FL_WIRE, c.pid, (uint32_t)s->goid, 0, (uint64_t)e);
+	}
+	return c;
+}
+
+/* Check the calling M's wiring (guarantee 1) and open its guarded call; the
+ * claim comes later, in getproc_cb, if TSan uses the Processor. Fast path:
+ * four dependent loads (g, m, p, p.m), the M's id, two plain stores. */
+static inline struct claim wire(enum entry e)
+{
+	struct claim c = {NULL, NULL, 0, 0, 0, 0};
+	if (!wiring_on)
 		return c;
 	uintptr_t g = go_g();
 	uintptr_t m = AT(g, RW_GO_G_M);
@@ -518,26 +601,17 @@ static inline struct claim wire(enum entry e, int uses_proc)
 		miswired(e, g, m, p);
 		return misplaced(c, e, m);
 	}
-	if (!uses_proc)
-		return c;
-	uintptr_t proc = AT(p, RW_GO_P_RACEPROCCTX);
-	struct slot *s = slot_of(proc);
-	if (!s)
-		return c;
-	uint64_t self = tid_of_m(m) << 8 | (uint64_t)e;
-	uint64_t cur = 0;
-	if (!atomic_compare_exchange_strong_explicit(&s->owner, &cur, self, memory_order_acquire,
-	                                             memory_order_relaxed)) {
-		if ((cur >> 8) == (self >> 8))
-			return c; /* nested on this thread (a callback into Go): the outer claim holds it */
-		conflict(e, g, proc, cur);
-		return misplaced(c, e, m);
-	}
-	s->goid = AT(g, RW_GO_G_GOID);
-	c.s = s;
-	c.pid = (uint32_t)*(int32_t *)(p + RW_GO_P_ID) + 1;
 	if (fl_hdr)
-		flight(m, RW_FL_WIRE, c.pid, (uint32_t)s->goid, 0, (uint64_t)e);
+		c.pid = (uint32_t)*(int32_t *)(p + RW_GO_P_ID) + 1;
+	uint64_t id = AT(m, RW_GO_M_ID);
+	if (__builtin_expect(id >= NMSTATE, 0))
+		return wire_eager(c, e, g, p);
+	struct mstate *ms = &mstate[id];
+	if (ms->depth++ == 0) {
+		ms->entry = e;
+		ms->pid = c.pid;
+	}
+	c.ms = ms;
 	return c;
 }
 
@@ -547,10 +621,21 @@ static inline void unwire(struct claim c)
 		atomic_fetch_sub(&spares_out, 1);
 		atomic_store(&spare_m[c.spare - 1], 0);
 	}
-	if (c.s) {
-		if (fl_hdr)
-			flight(c.m, RW_FL_UNWIRE, c.pid, 0, 0, 0);
-		atomic_store_explicit(&c.s->owner, 0, memory_order_release);
+	if (c.ms) {
+		struct mstate *ms = c.ms;
+		if (--ms->depth == 0 && __builtin_expect(ms->claimed != NULL || ms->spare != 0, 0)) {
+			if (ms->spare) {
+				atomic_fetch_sub(&spares_out, 1);
+				atomic_store(&spare_m[ms->spare - 1], 0);
+				ms->spare = 0;
+			}
+			if (ms->claimed) {
+				release_slot(ms->claimed, c.m, ms->pid);
+				ms->claimed = NULL;
+			}
+		}
+	} else if (c.s) {
+		release_slot(c.s, c.m, c.pid);
 	}
 }
 
@@ -568,6 +653,42 @@ static inline int late(void)
 /* ---- The GetProc callback (guarantee 2) ------------------------------------------- */
 
 static rw_go_cb go_cb;
+
+/* Guarantee 1's claim, taken the first time a guarded call's TSan work
+ * uses the Processor (see mstate). Returns 1 when it answered the callback
+ * itself: a claim lost to another thread under policy borrow or drop runs
+ * the rest of the call on a spare Processor (drop cannot undo a call TSan
+ * is already running). Calls outside a guarded entry point (malloc: Go
+ * 1.19 passes no ThreadState, so TSan allocates no block) claim nothing. */
+static int claim_on_use(uintptr_t g, uintptr_t m, void *ctx)
+{
+	uint64_t id = AT(m, RW_GO_M_ID);
+	if (id >= NMSTATE)
+		return 0; /* wire_eager claimed around the call */
+	struct mstate *ms = &mstate[id];
+	if (ms->depth == 0 || ms->claimed || ms->spare)
+		return 0;
+	uintptr_t p = AT(m, RW_GO_M_P);
+	uintptr_t proc = AT(p, RW_GO_P_RACEPROCCTX);
+	struct slot *s = slot_of(proc);
+	if (!s)
+		return 0;
+	int r = claim_slot(s, (enum entry)ms->entry, g, m, proc);
+	if (r > 0) {
+		ms->claimed = s;
+		if (fl_hdr)
+			flight(m, RW_FL_WIRE, ms->pid, (uint32_t)s->goid, 0, ms->entry);
+		return 0;
+	}
+	if (r < 0) {
+		ms->spare = borrow(m);
+		if (ms->spare) {
+			*(void **)ctx = spare[ms->spare - 1];
+			return 1;
+		}
+	}
+	return 0;
+}
 
 /* TSan asks Go for the Processor (command 0, raceGetProcCmd); Go 1.19's
  * racecallbackthunk answers g.m.p.raceprocctx and, with no P, dereferences
@@ -595,6 +716,8 @@ static void getproc_cb(uintptr_t cmd, void *ctx)
 			m_str(&msg, "\nracewire:   note: unguarded, Go's racecallbackthunk dereferences the nil P (SIGSEGV)");
 			violation_end(&msg, m, E_GETPROC, P_ABORT);
 		}
+		if (wiring_on && claim_on_use(g, m, ctx))
+			return;
 	}
 	go_cb(cmd, ctx);
 }
@@ -759,6 +882,7 @@ void __tsan_init(void **thrp, void **procp, rw_go_cb cb)
 	uintptr_t g = go_g();
 	uintptr_t m = g ? AT(g, RW_GO_G_M) : 0;
 	offsets_ok = m && AT(m, RW_GO_M_G0) == g;
+	wiring_on = opt.wiring && offsets_ok;
 	if (!offsets_ok && (opt.wiring || opt.getproc) && opt.verbosity >= 1) {
 		static const char w[] = "racewire: warning: Go's g is not at %fs:-8 with the pinned offsets "
 		                        "(C thread-locals in the executable?): Processor guards are off\n";
@@ -817,7 +941,7 @@ void __tsan_free(uintptr_t p, uintptr_t sz)
 {
 	if (late())
 		return;
-	struct claim c = wire(E_FREE, 1);
+	struct claim c = wire(E_FREE);
 	if (c.drop)
 		return;
 	rw__tsan_free(p, sz);
@@ -828,7 +952,7 @@ void __tsan_free(uintptr_t p, uintptr_t sz)
  * ThreadState. */
 void __tsan_go_start(void *parent, void **pthr, void *pc)
 {
-	struct claim c = wire(E_GO_START, 1);
+	struct claim c = wire(E_GO_START);
 	rw__tsan_go_start(parent, pthr, pc);
 	if (fl_hdr && c.m) {
 		/* arg: the new goroutine's ThreadState */
@@ -841,7 +965,7 @@ void __tsan_go_end(void *thr)
 {
 	if (late())
 		return;
-	struct claim c = wire(E_GO_END, 1);
+	struct claim c = wire(E_GO_END);
 	if (c.drop)
 		return;
 	if (fl_hdr && c.m)
@@ -869,13 +993,13 @@ void __tsan_proc_destroy(void *proc)
 }
 
 /* Acquire does not use the Processor (the sync object already exists or
- * nothing happens) but is the very call seed 001 made in the window: check
- * the wiring, claim nothing. */
+ * nothing happens) but is the very call seed 001 made in the window: the
+ * wiring is checked like every other call's. */
 void __tsan_acquire(void *thr, void *addr)
 {
 	if (late())
 		return;
-	struct claim c = wire(E_ACQUIRE, 0);
+	struct claim c = wire(E_ACQUIRE);
 	if (c.drop)
 		return;
 	rw__tsan_acquire(thr, addr);
@@ -887,7 +1011,7 @@ void __tsan_acquire(void *thr, void *addr)
 	{                                        \
 		if (late())                          \
 			return;                          \
-		struct claim c = wire(e, 1);         \
+		struct claim c = wire(e);            \
 		if (c.drop)                          \
 			return;                          \
 		rw__tsan_##name(thr, addr);          \
@@ -901,7 +1025,7 @@ void __tsan_finalizer_goroutine(void *thr)
 {
 	if (late())
 		return;
-	struct claim c = wire(E_FINALIZER, 1);
+	struct claim c = wire(E_FINALIZER);
 	if (c.drop)
 		return;
 	rw__tsan_finalizer_goroutine(thr);
@@ -914,7 +1038,7 @@ void __tsan_finalizer_goroutine(void *thr)
 #define RW_ATOMIC(op, e)                                                    \
 	void __tsan_go_##op(void *thr, uintptr_t cpc, uintptr_t pc, void *a)   \
 	{                                                                      \
-		struct claim c = wire(e, 1);                                       \
+		struct claim c = wire(e);                                          \
 		rw__tsan_go_##op(thr, cpc, pc, a);                                 \
 		unwire(c);                                                         \
 	}

@@ -101,7 +101,8 @@ static char *table_line(const char *out, const char *name, const char *mode)
 		if (strncmp(p, name, len) == 0 && p[len] == ' ') {
 			char mode_field[16] = "";
 			/* Columns: name, seed, mode, ... */
-			if (sscanf(p + len, " %*s %15s", mode_field) == 1 && strcmp(mode_field, mode) == 0)
+			if (sscanf(p + len, " %*s %15s", mode_field) == 1 &&
+			    strcmp(mode_field, mode) == 0)
 				return strndup(p, (size_t)(end - p));
 		}
 		p = *end != '\0' ? end + 1 : end;
@@ -114,8 +115,8 @@ static void expect_verdict(const char *out, const char *name, const char *mode, 
 {
 	char *line = table_line(out, name, mode);
 	size_t n = strlen(line), v = strlen(verdict);
-	cr_expect(n >= v && strcmp(line + n - v, verdict) == 0, "%s %s: want the verdict \"%s\", got:\n%s", name,
-	          mode, verdict, line);
+	cr_expect(n >= v && strcmp(line + n - v, verdict) == 0,
+	          "%s %s: want the verdict \"%s\", got:\n%s", name, mode, verdict, line);
 	free(line);
 }
 
@@ -131,11 +132,14 @@ static void expect_named_all(const char *out, const char *name)
 	free(line);
 }
 
-#define ROW(name, prog, guarded, unguarded) name "\t001\ttests/runner/helpers/" prog "\t-\tguards=0\t10\t1\t0.3\t" guarded "\t" unguarded "\n"
+#define ROW(name, prog, guarded, unguarded)                                            \
+	name "\t001\ttests/runner/helpers/" prog "\t-\tguards=0\t10\t1\t0.3\t" guarded \
+	     "\t" unguarded "\n"
 
 Test(main_job, named_and_latent_rows, .timeout = 180)
 {
-	struct result r = run_main("# a comment line\n" ROW("named-latent", "named", "named", "latent"));
+	struct result r =
+	    run_main("# a comment line\n" ROW("named-latent", "named", "named", "latent"));
 	expect_named_all(r.out, "named-latent");
 	expect_verdict(r.out, "named-latent", "unguarded", "latent: 0 of 2 failed: yes");
 	cr_expect(strstr(r.out, "stress: every result as expected\n"), "%s", r.out);
@@ -176,8 +180,9 @@ Test(main_job, rows_not_as_expected, .timeout = 300)
 	expect_verdict(r.out, "plain", "guarded", "no failure, short of 100000 windows: yes");
 	expect_verdict(r.out, "plain", "unguarded", "fails: NO");
 	expect_verdict(r.out, "bad-expect", "-", "bad expectations 'named' 'sometimes': NO");
-	cr_expect(strstr(r.out, "rows.tsv: row bad-expect: expectations must be pass or named, then fails or "
-	                        "latent, not 'named' 'sometimes'\n"),
+	cr_expect(strstr(r.out,
+	                 "rows.tsv: row bad-expect: expectations must be pass or named, then fails or "
+	                 "latent, not 'named' 'sometimes'\n"),
 	          "%s", r.out);
 	cr_expect(strstr(r.out, "stress: some results are not as expected\n"), "%s", r.out);
 	cr_expect_eq(r.status, 1, "exit %d:\n%s", r.status, r.out);
@@ -188,7 +193,8 @@ Test(main_job, missing_rows_file, .timeout = 60)
 {
 	struct result r = run_main(NULL);
 	cr_expect_eq(r.status, 2, "exit %d:\n%s", r.status, r.out);
-	cr_expect(strstr(r.out, "stress: cannot read the reproducers file /tmp/rws-main-"), "%s", r.out);
+	cr_expect(strstr(r.out, "stress: cannot read the reproducers file /tmp/rws-main-"), "%s",
+	          r.out);
 	cr_expect(strstr(r.out, "/rows.tsv\n"), "%s", r.out);
 	cleanup(&r);
 }

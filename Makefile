@@ -379,18 +379,15 @@ $(GO_TEST_BINS): | $(GO_OBJ) $(GO_TOOL) $(DIAG_BIN)
 build-tests: $(GO_TEST_BINS) $(GO_OBJ) $(GO_TOOL)
 
 # Go reproducers for make stress (rows in stress/reproducers.tsv): Go's
-# test27660 built by racewire-go in a GOROOT copy with a seed 001 patch.
-# The row's program is a launcher that puts policy=borrow first in
-# RACEWIRE_OPTIONS, since the guarded run has no options of its own: the
-# misuse is named in the run's log and run on a spare Processor; the
-# unguarded row's guards=0 comes after it and switches the guard off.
-GO_STRESS := $(O)/go/stress/seed001-release-in-window
-$(O)/go/stress/%.bin: go/repro/test27660.go go/patches/%.patch $(GO_OBJ) $(GO_TOOL)
+# test27660 built by racewire-go in a GOROOT copy with a seed 001 patch, one
+# program per patch. The rows run them with racewire's defaults (guarded:
+# policy=abort, so every run is stopped and the misuse named) and with
+# guards=0 (unguarded).
+GO_STRESS_PATCHES := seed001-acquire-in-window seed001-release-in-window seed001-retaken-p
+GO_STRESS := $(addprefix $(O)/go/repro/,$(GO_STRESS_PATCHES))
+$(O)/go/repro/%: go/repro/test27660.go go/patches/%.patch $(GO_OBJ) $(GO_TOOL)
 	@mkdir -p $(@D)
 	$(GO_TOOL) --patch=$* build -race -o $@ $<
-$(O)/go/stress/%: $(O)/go/stress/%.bin
-	printf '#!/bin/sh\n# make stress: guarded = policy=borrow (go/README.md)\nRACEWIRE_OPTIONS="policy=borrow$${RACEWIRE_OPTIONS:+:$$RACEWIRE_OPTIONS}" exec "$$0.bin" "$$@"\n' >$@.tmp
-	chmod +x $@.tmp && mv $@.tmp $@
 .PHONY: go-stress
 go-stress:
 	@$(MAKE) --no-print-directory deps

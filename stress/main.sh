@@ -14,8 +14,11 @@
 #                     count runs, not windows, and take 10 s)
 #   STRESS_UNGUARDED  runs of each unguarded job at most (default 4): it stops
 #                     at its first failure (--failfast), and one must fail
+#                     (a latent row's need not: see below)
 #   STRESS_UNGUARDED_BUDGET  seconds an unguarded job may take (default 40)
 #   STRESS_OUT        where the runs' logs go (default O/stress)
+#   STRESS_ROWS       the reproducers file (default stress/reproducers.tsv;
+#                     tests/runner/test_main_job.c gives its own)
 #
 # A window is one moment the reproducer's hazard can strike (a retaken
 # processor, a callback's cleanup, an attach or detach, a recovered panic, a
@@ -24,7 +27,17 @@
 # many at once as reproducers.tsv's parallel column says (2 where the
 # unguarded runs were measured to fail as surely that way: stress/README.md);
 # unguarded runs go one at a time, so that "first failure: run 1" means the
-# very first run failed. Exit status 0 when every row is as expected.
+# very first run failed.
+#
+# What a row must show (reproducers.tsv's last two columns): by default its
+# guarded runs never fail and its unguarded job fails. A "named" row's
+# misuse is deterministic and racewire stops it: every guarded run must end
+# in racewire's FATAL naming the misplaced call (its entry point), as the
+# default policy=abort does. A "latent" row's unguarded misuse may corrupt
+# nothing that shows (the stock TSan neither crashes nor reports): the
+# table says how many of its runs failed, and only a racewire verdict
+# there (its guard is off) is wrong. Exit status 0 when every row is as
+# expected.
 set -uo pipefail
 
 out=${1:-build}
@@ -34,6 +47,8 @@ unguarded_runs=${STRESS_UNGUARDED:-4}
 unguarded_budget=${STRESS_UNGUARDED_BUDGET:-40}
 logs=${STRESS_OUT:-$out/stress}
 here=$(cd "$(dirname "$0")" && pwd)
+table=${STRESS_ROWS:-$here/reproducers.tsv}
+[[ -r $table ]] || { echo "stress: cannot read the reproducers file $table" >&2; exit 2; }
 stress=$out/bin/racewire-stress
 [[ -x $stress ]] || { echo "stress: $stress is not built (make tools)" >&2; exit 2; }
 
@@ -74,9 +89,18 @@ wilson() {
 rows=() bad=0
 printf 'racewire stress: guarded until %s windows (at most %ss), unguarded up to %s runs; logs in %s\n' \
 	"$windows" "$budget" "$unguarded_runs" "$logs"
-while IFS=$'\t' read -r name seed program args unguarded timeout parallel row_budget; do
+while IFS=$'\t' read -r name seed program args unguarded timeout parallel row_budget guarded_expect \
+	unguarded_expect; do
 	[[ -z $name || $name == \#* ]] && continue
 	parallel=${parallel:-1}
+	[[ -z ${guarded_expect:-} || $guarded_expect == - ]] && guarded_expect=pass
+	[[ -z ${unguarded_expect:-} || $unguarded_expect == - ]] && unguarded_expect=fails
+	if [[ ! $guarded_expect =~ ^(pass|named)$ || ! $unguarded_expect =~ ^(fails|latent)$ ]]; then
+		echo "stress: $table: row $name: expectations must be pass or named, then fails or latent, not '$guarded_expect' '$unguarded_expect'" >&2
+		rows+=("$name|$seed|-|-|-|-|-|-|-|-|bad expectations '$guarded_expect' '$unguarded_expect': NO")
+		bad=1
+		continue
+	fi
 	# A row's own budget, unless the caller set one for every row.
 	b=$budget
 	[[ -z ${STRESS_BUDGET:-} && -n ${row_budget:-} && $row_budget != - ]] && b=$row_budget
@@ -106,10 +130,22 @@ while IFS=$'\t' read -r name seed program args unguarded timeout parallel row_bu
 		runs=$(field "$json" runs)
 		fails=$(field "$json" failures)
 		win=$(field "$json" windows)
-		if [[ $mode == guarded ]]; then
+		if [[ $mode == guarded && $guarded_expect == named ]]; then
+			# Stopped by racewire, and the stop names the call: a FATAL
+			# of another kind (a bad option) would not.
+			named=$(grep -l '^racewire:   entry point: ' "$dir"/run-*-racewire.log 2>/dev/null | wc -l)
+			expect="named: $named of $runs"
+			((runs > 0 && named == runs && fails == runs)) && ok=yes || ok=NO
+		elif [[ $mode == guarded ]]; then
 			expect="no failure"
 			((fails == 0 && runs > 0)) && ok=yes || ok=NO
 			((fails == 0 && win < windows)) && expect="no failure, short of $windows windows"
+		elif [[ $unguarded_expect == latent ]]; then
+			# Latent or crashing are both the stock runtime's answer;
+			# racewire must say nothing with its guard off.
+			expect="latent: 0 of $runs failed"
+			((fails > 0)) && expect="not latent: $fails of $runs failed"
+			((runs > 0 && $(field "$json" racewire) == 0)) && ok=yes || ok=NO
 		else
 			expect="fails"
 			((fails > 0)) && ok=yes || ok=NO
@@ -117,7 +153,7 @@ while IFS=$'\t' read -r name seed program args unguarded timeout parallel row_bu
 		[[ $ok == yes ]] || bad=1
 		rows+=("$name|$seed|$mode|$p|$runs|$fails|$win|$(classes "$json")|$(first_failure "$dir/runs.tsv")|$(wilson "$fails" "$win")|$expect: $ok")
 	done
-done <"$here/reproducers.tsv"
+done <"$table"
 
 echo
 fmt='%-22s %-4s %-9s %2s %5s %5s %9s  %-10s %-19s %8s  %s\n'

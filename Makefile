@@ -383,11 +383,16 @@ build-tests: $(GO_TEST_BINS) $(GO_OBJ) $(GO_TOOL)
 # program per patch. The rows run them with racewire's defaults (guarded:
 # policy=abort, so every run is stopped and the misuse named) and with
 # guards=0 (unguarded).
+# The shared-processor patch runs go/repro/procchurn.go instead, a program
+# that keeps TSan using its Processor on two Ps at once.
 GO_STRESS_PATCHES := seed001-acquire-in-window seed001-release-in-window seed001-retaken-p
-GO_STRESS := $(addprefix $(O)/go/repro/,$(GO_STRESS_PATCHES))
+GO_STRESS := $(addprefix $(O)/go/repro/,$(GO_STRESS_PATCHES) shared-processor)
 $(O)/go/repro/%: go/repro/test27660.go go/patches/%.patch $(GO_OBJ) $(GO_TOOL)
 	@mkdir -p $(@D)
 	$(GO_TOOL) --patch=$* build -race -o $@ $<
+$(O)/go/repro/shared-processor: go/repro/procchurn.go go/patches/shared-processor.patch $(GO_OBJ) $(GO_TOOL)
+	@mkdir -p $(@D)
+	$(GO_TOOL) --patch=shared-processor build -race -o $@ $<
 .PHONY: go-stress
 go-stress:
 	@$(MAKE) --no-print-directory deps

@@ -28,6 +28,7 @@
 #define DIAG RW_BIN_DIR "/racewire-diagnose"
 #define PROGS RW_SRC_DIR "/tests/go/progs"
 #define REPRO RW_SRC_DIR "/go/repro/test27660.go"
+#define PROCCHURN RW_SRC_DIR "/go/repro/procchurn.go"
 #define TESTBIN RW_OUT_DIR "/go/testbin"
 #define GO_ROOT "/usr/lib/go-1.19"
 
@@ -302,14 +303,14 @@ Test(go, racewire_go_bad_arguments, .timeout = 60)
  * P 0's Processor, so each M owns its P and only the claim on the
  * Processor can see two threads in it. The claim is taken when TSan uses
  * the Processor, so the program is one that keeps it busy on two Ps
- * (progs/procchurn.go: a sync object per new channel, frees from the
+ * (go/repro/procchurn.go: a sync object per new channel, frees from the
  * sweeper). Measured: named in 4 of 4 runs; the stock object died with
  * SIGSEGV inside TSan in 3 of 3. It needs two Ms inside TSan at once:
  * bounded retries, skipped if the machine never lets them overlap. */
 Test(go, shared_processor_claim_names_both_threads, .timeout = 900)
 {
 	need_go();
-	build("--patch=shared-processor", PROGS "/procchurn.go", "shared");
+	build("--patch=shared-processor", PROCCHURN, "shared");
 	for (int i = 0; i < 5; i++) {
 		struct run r = sh("RACEWIRE_OPTIONS=policy=abort '%s/shared'", TESTBIN);
 		if (r.status == 0) {
@@ -334,7 +335,7 @@ Test(go, shared_processor_claim_names_both_threads, .timeout = 900)
 Test(go, procchurn_is_clean_unpatched, .timeout = 600)
 {
 	need_go();
-	build("", PROGS "/procchurn.go", "procchurn");
+	build("", PROCCHURN, "procchurn");
 	struct run r = sh("'%s/procchurn' -n 50000", TESTBIN);
 	cr_expect_eq(r.status, 0, "exit %d:\n%s", r.status, r.out);
 	cr_expect(strstr(r.out, "procchurn: ok"), "%s", r.out);

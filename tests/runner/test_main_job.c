@@ -198,3 +198,46 @@ Test(main_job, missing_rows_file, .timeout = 60)
 	cr_expect(strstr(r.out, "/rows.tsv\n"), "%s", r.out);
 	cleanup(&r);
 }
+
+/* ci/stress-long.sh refuses, before building anything, what has no
+ * failure rate to bound: an unknown row, and a named row run guarded
+ * (racewire stops every such run by design). */
+static struct result run_stress_long(const char *args)
+{
+	struct result r = {0};
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "bash '%s/ci/stress-long.sh' %s 2>&1", RW_SOURCE_DIR, args);
+	FILE *p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	size_t cap = 4096, n = 0;
+	r.out = calloc(1, cap);
+	cr_assert_not_null(r.out);
+	for (size_t k; (k = fread(r.out + n, 1, cap - 1 - n, p)) > 0;) {
+		n += k;
+		if (n == cap - 1) {
+			r.out = realloc(r.out, cap *= 2);
+			cr_assert_not_null(r.out);
+		}
+	}
+	r.out[n] = 0;
+	int st = pclose(p);
+	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return r;
+}
+
+Test(stress_long, refuses_unknown_and_named_rows, .timeout = 60)
+{
+	struct result r = run_stress_long("-b 1 no-such-row");
+	cr_expect_eq(r.status, 2, "exit %d:\n%s", r.status, r.out);
+	cr_expect(strstr(r.out, "stress-long: no reproducer 'no-such-row' in stress/reproducers.tsv; known:\n"),
+	          "%s", r.out);
+	cr_expect(strstr(r.out, "  seed001-cgo-retake\n"), "%s", r.out);
+	free(r.out);
+
+	r = run_stress_long("-b 1 go-seed001-release");
+	cr_expect_eq(r.status, 2, "exit %d:\n%s", r.status, r.out);
+	cr_expect(strstr(r.out, "stress-long: go-seed001-release is a 'named' row: racewire stops every "
+	                        "guarded run by design;"),
+	          "%s", r.out);
+	free(r.out);
+}

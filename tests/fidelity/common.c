@@ -15,6 +15,58 @@ struct fixture F = {.mu = MD_MUTEX_INIT,
                     .once = MD_ONCE_INIT,
                     .rw = MD_RWMUTEX_INIT};
 
+#if defined(MD_COMPILER_INSTRUMENTED)
+/* The fiber backend, compiled with -fsanitize=thread: the compiler
+ * instruments the accesses themselves (MD_READ/MD_WRITE are empty there).
+ * Plain, not atomic (TSan never reports atomics against each other), and
+ * volatile so that the compiler keeps each one (and turns no range loop
+ * into a memcpy, which TSan would see through its interceptor). Ranges
+ * are accessed byte by byte: what TSan records is the same as for one
+ * range access. */
+__attribute__((noinline)) long rd(const long *p)
+{
+	return *(const volatile long *)p;
+}
+
+__attribute__((noinline)) void wr(long *p, long v)
+{
+	*(volatile long *)p = v;
+}
+
+__attribute__((noinline)) signed char rd8(const signed char *p)
+{
+	return *(const volatile signed char *)p;
+}
+
+__attribute__((noinline)) void wr8(signed char *p, signed char v)
+{
+	*(volatile signed char *)p = v;
+}
+
+__attribute__((noinline)) void *rdp(void *const *p)
+{
+	return *(void *const volatile *)p;
+}
+
+__attribute__((noinline)) void wrp(void **p, void *v)
+{
+	*(void *volatile *)p = v;
+}
+
+__attribute__((noinline)) void rdn(const void *p, size_t n)
+{
+	const volatile char *c = p;
+	for (size_t i = 0; i < n; i++)
+		(void)c[i];
+}
+
+__attribute__((noinline)) void wrn(void *p, size_t n)
+{
+	volatile char *c = p;
+	for (size_t i = 0; i < n; i++)
+		c[i] = c[i];
+}
+#else
 /* The real memory accesses are relaxed atomics: a racy case must not be
  * undefined behaviour in C, nor be optimized away; TSan only sees the
  * annotations. */
@@ -82,6 +134,7 @@ __attribute__((noinline)) void wrn(void *p, size_t n)
 	MD_WRITE_RANGE(p, n);
 	MD_FUNC_EXIT();
 }
+#endif
 
 struct gostart {
 	void (*fn0)(void);

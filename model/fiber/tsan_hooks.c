@@ -1,0 +1,22 @@
+/*
+ * model/fiber/tsan_hooks.c - linked into every program on the model
+ * runtime built for the fiber backend (clang -fsanitize=thread); compiled
+ * with it, since TSan reads these hooks from the executable only.
+ *
+ * The runtime (libmodel-fiber.so: the model and racewire, uninstrumented)
+ * is runtime code in Go's sense: TSan must see only what it says through
+ * TSan's interface (racewire's annotations and fiber switches), never its
+ * own work. Its calls to functions TSan intercepts would otherwise count
+ * as the running task's: memcpy into a parked receiver's stack (a false
+ * race between two senders), a scheduler mutex locked on one task's fiber
+ * and unlocked on the scheduler's (a false "unlock of an unlocked mutex"),
+ * the same mutex ordering every task that takes it after another (races
+ * hidden). called_from_lib makes TSan pass every intercepted call from
+ * that library straight to libc; thread creation is still recorded.
+ */
+const char *__tsan_default_suppressions(void);
+
+const char *__tsan_default_suppressions(void)
+{
+	return "called_from_lib:libmodel-fiber.so\n";
+}

@@ -90,7 +90,7 @@ __attribute__((noinline)) static void wr32(int32_t *p, int32_t v)
 {
 	MD_FUNC_ENTER();
 	MD_WRITE(p);
-	__atomic_store_n(p, v, __ATOMIC_RELAXED);
+	STORE(p, v);
 	MD_FUNC_EXIT();
 }
 
@@ -98,7 +98,7 @@ __attribute__((noinline)) static int32_t rd32(const int32_t *p)
 {
 	MD_FUNC_ENTER();
 	MD_READ(p);
-	int32_t v = __atomic_load_n(p, __ATOMIC_RELAXED);
+	int32_t v = LOAD(p);
 	MD_FUNC_EXIT();
 	return v;
 }
@@ -680,7 +680,7 @@ __attribute__((noinline)) static long (*rd_fvar(void))(long)
 {
 	MD_FUNC_ENTER();
 	MD_READ(&fvar);
-	long (*f)(long) = __atomic_load_n(&fvar, __ATOMIC_RELAXED);
+	long (*f)(long) = LOAD(&fvar);
 	MD_FUNC_EXIT();
 	return f;
 }
@@ -689,7 +689,7 @@ __attribute__((noinline)) static void wr_fvar(long (*f)(long))
 {
 	MD_FUNC_ENTER();
 	MD_WRITE(&fvar);
-	__atomic_store_n(&fvar, f, __ATOMIC_RELAXED);
+	STORE(&fvar, f);
 	MD_FUNC_EXIT();
 }
 

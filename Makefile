@@ -606,4 +606,4 @@ clean:
 distclean:
 	rm -rf build
 
--include $(shell find $(O)/obj $(O)/obj-norace $(O)/obj-tsan -name '*.d' 2>/dev/null)
+-include $(shell find $(O)/obj $(O)/obj-norace $(O)/obj-tsan $(O)/obj-pic -name '*.d' 2>/dev/null)

@@ -31,13 +31,8 @@
  * a thread would race on it. Out of line, the thread-local is read afresh
  * at each call, by code TSan does not see. Uninstrumented code (the
  * library, a runtime's own uninstrumented core) keeps the inline path. */
-#if defined(__SANITIZE_THREAD__)
-#define RW__FAST_PATH_OUT_OF_LINE 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define RW__FAST_PATH_OUT_OF_LINE 1
-#endif
-#endif
+/* (RW__FAST_PATH_OUT_OF_LINE: set in racewire.h, before the
+ * declarations.) */
 
 void rw__fib_acquire(void *addr) __asm__("__tsan_acquire");
 void rw__fib_release(void *addr) __asm__("__tsan_release");

@@ -83,20 +83,10 @@ enum rw__atomic_op {
 /* The annotation slow path: no live ThreadState on this thread. */
 void rw__slow(enum rw__op op, const void *addr, uintptr_t a, uintptr_t b);
 
-#ifdef RW__FAST_PATH_OUT_OF_LINE
-/* The backend wants the annotations called, not inlined (backend_fiber.h
- * says why): the library's external definitions (shim/annotate.c). */
-void rw_acquire(const void *addr);
-void rw_release(const void *addr);
-void rw_release_merge(const void *addr);
-void rw_release_acquire(const void *addr);
-void rw_read(const void *addr, uintptr_t pc);
-void rw_write(const void *addr, uintptr_t pc);
-void rw_read_pc(const void *addr, uintptr_t callpc, uintptr_t pc);
-void rw_write_pc(const void *addr, uintptr_t callpc, uintptr_t pc);
-void rw_func_enter(uintptr_t pc);
-void rw_func_exit(void);
-#else
+/* Not inlined for the fiber backend in code compiled with -fsanitize=thread
+ * (backend_fiber.h says why): the library's definitions (shim/annotate.c)
+ * are called. */
+#ifndef RW__FAST_PATH_OUT_OF_LINE
 
 #define RW__LIKELY(x) __builtin_expect(!!(x), 1)
 #define RW__LIVE() ((void *)__atomic_load_n(&rw__hot.thr, __ATOMIC_RELAXED))

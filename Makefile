@@ -601,7 +601,7 @@ uninstall:
 clean:
 	rm -rf $(O)/obj $(O)/obj-norace $(O)/lib $(O)/bin $(O)/tests $(O)/progs $(O)/bench \
 		$(O)/examples $(O)/model $(O)/stress/release $(O)/stress/debug \
-		$(O)/none $(O)/fiber $(O)/obj-tsan
+		$(O)/none $(O)/fiber $(O)/obj-tsan $(O)/obj-pic
 
 distclean:
 	rm -rf build

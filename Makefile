@@ -150,7 +150,12 @@ BF_OBJ  := $(O)/obj/$(BF_DIR)/rw_boost_fiber.o
 BF_LIBS := -lboost_fiber -lboost_context -ldl
 BF_BINS := $(O)/progs/fiber/boost_work_stealing $(O)/progs/fiber/boost_work_stealing_racy \
            $(O)/progs/fiber/boost_work_stealing_baseline
-FIBER_ALL := $(FIBER_TEST_BINS) $(FIBER_PROG_BINS) $(BF_BINS)
+# The model runtime on the fiber backend: its library uninstrumented (as
+# for every backend), its test programs and the fidelity suite compiled
+# with -fsanitize=thread, where the compiler emits the accesses.
+FIBER_MODEL_BINS := $(patsubst tests/model/progs/%.c,$(O)/progs/fiber/model_%,$(MODEL_PROGS)) \
+                    $(if $(FIDELITY_SRCS),$(O)/progs/fiber/fidelity)
+FIBER_ALL := $(FIBER_TEST_BINS) $(FIBER_PROG_BINS) $(BF_BINS) $(FIBER_MODEL_BINS)
 
 # Keep intermediate objects: deleting them forces needless rebuilds.
 .SECONDARY:
@@ -416,12 +421,49 @@ $(O)/obj-tsan/%.o: %.cpp
 # The Criterion programs are not instrumented (Criterion's runner does not
 # survive TSan); they run the instrumented child programs of progs/fiber.
 $(O)/obj/tests/fiber/%.o: RW_CFLAGS += -DRW_PROGS_DIR='"$(abspath $(O))/progs"'
-$(O)/tests/fiber/%: $(O)/obj/tests/fiber/%.o | $(FIBER_PROG_BINS) $(BF_BINS)
+$(O)/tests/fiber/%: $(O)/obj/tests/fiber/%.o | $(FIBER_PROG_BINS) $(BF_BINS) $(FIBER_MODEL_BINS)
 	@mkdir -p $(@D)
 	$(CC) $(RW_LDFLAGS) -o $@ $< $(CRITERION)
 $(O)/progs/fiber/%: $(O)/obj-tsan/tests/fiber/progs/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(FIBER_CC) $(FIBER_LDFLAGS) -o $@ $< $(LIB) $(RW_LIBS)
+# The model runtime on this backend. Its library stays uninstrumented, and
+# more: TSan must not see it at all, as Go-mode TSan never sees Go's
+# runtime. Linked statically, its calls to functions TSan intercepts
+# (memcpy into a parked task's stack, a pthread mutex taken on a task's
+# fiber and released on the scheduler's) would count as the tasks' own
+# accesses and synchronization: false reports, hidden races. So the model
+# and racewire are one shared object, libmodel-fiber.so (PIC objects in
+# obj-pic), which model/fiber/tsan_hooks.c names to TSan as a library
+# whose intercepted calls are ignored (called_from_lib): only the calls
+# it makes to TSan's interface (the annotations, the fiber switches)
+# count. The programs are non-PIE, so that their globals lie where the
+# model annotates (md__app_mem: Go mode's application range).
+FIBER_MODEL_SO := $(O)/lib/libmodel-fiber.so
+FIBER_MODEL_PIC := $(patsubst %,$(O)/obj-pic/%.o,$(basename $(MODEL_SRCS) $(LIB_SRCS)))
+FIBER_MODEL_CFLAGS := $(MODEL_CFLAGS) -fno-pie
+$(O)/obj-pic/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(filter-out -fPIE,$(RW_CFLAGS)) $(MODEL_CFLAGS) -fPIC -c -o $@ $<
+$(O)/obj-pic/%.o: %.S
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(filter-out -fPIE,$(RW_CFLAGS)) $(MODEL_CFLAGS) -fPIC -c -o $@ $<
+$(FIBER_MODEL_SO): $(FIBER_MODEL_PIC)
+	@mkdir -p $(@D)
+	$(CC) -shared -o $@ $^ $(RW_LIBS)
+$(O)/obj-tsan/tests/model/progs/%.o: FIBER_CFLAGS += $(FIBER_MODEL_CFLAGS)
+$(O)/obj-tsan/tests/fidelity/%.o: FIBER_CFLAGS += $(FIBER_MODEL_CFLAGS)
+$(O)/obj-tsan/model/fiber/%.o: FIBER_CFLAGS += $(FIBER_MODEL_CFLAGS)
+link_fiber_model = $(FIBER_CC) $(FIBER_LDFLAGS) -no-pie -o $@ $(filter %.o,$^) \
+                   $(FIBER_MODEL_SO) -Wl,-rpath,$(abspath $(O))/lib
+$(O)/progs/fiber/model_%: $(O)/obj-tsan/tests/model/progs/%.o $(O)/obj-tsan/model/fiber/tsan_hooks.o \
+                          $(FIBER_MODEL_SO)
+	@mkdir -p $(@D)
+	$(link_fiber_model)
+$(O)/progs/fiber/fidelity: $(patsubst %.c,$(O)/obj-tsan/%.o,$(FIDELITY_SRCS)) \
+                           $(O)/obj-tsan/model/fiber/tsan_hooks.o $(FIBER_MODEL_SO)
+	@mkdir -p $(@D)
+	$(link_fiber_model)
 # The interposer is C, uninstrumented like the library; C++ exceptions
 # (Boost.Context's forced unwinding) pass through its frames.
 $(BF_OBJ): RW_CFLAGS += -fexceptions
@@ -561,9 +603,9 @@ uninstall:
 clean:
 	rm -rf $(O)/obj $(O)/obj-norace $(O)/lib $(O)/bin $(O)/tests $(O)/progs $(O)/bench \
 		$(O)/examples $(O)/model $(O)/stress/release $(O)/stress/debug \
-		$(O)/none $(O)/fiber $(O)/obj-tsan
+		$(O)/none $(O)/fiber $(O)/obj-tsan $(O)/obj-pic
 
 distclean:
 	rm -rf build
 
--include $(shell find $(O)/obj $(O)/obj-norace $(O)/obj-tsan -name '*.d' 2>/dev/null)
+-include $(shell find $(O)/obj $(O)/obj-norace $(O)/obj-tsan $(O)/obj-pic -name '*.d' 2>/dev/null)

@@ -494,15 +494,31 @@ uintptr_t rw_here(void) __attribute__((noinline));
 #define RW_PC() rw_here()
 #define RW_CALLER_PC() ((uintptr_t)__builtin_return_address(0))
 
-inline void rw_acquire(const void *addr);
-inline void rw_release(const void *addr);          /* release-store */
-inline void rw_release_merge(const void *addr);    /* release, merging clocks */
-inline void rw_release_acquire(const void *addr);  /* release-store, acquire */
-inline void rw_read(const void *addr, uintptr_t pc);
-inline void rw_write(const void *addr, uintptr_t pc);
+/* Inline, but for the fiber backend in code compiled with -fsanitize=thread,
+ * which calls the library's definitions (racewire/backend_fiber.h says
+ * why). */
+#if defined(RW_BACKEND_FIBER) && defined(__SANITIZE_THREAD__)
+#define RW__FAST_PATH_OUT_OF_LINE 1
+#elif defined(RW_BACKEND_FIBER) && defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define RW__FAST_PATH_OUT_OF_LINE 1
+#endif
+#endif
+#ifdef RW__FAST_PATH_OUT_OF_LINE
+#define RW__INLINE
+#else
+#define RW__INLINE inline
+#endif
+
+RW__INLINE void rw_acquire(const void *addr);
+RW__INLINE void rw_release(const void *addr);          /* release-store */
+RW__INLINE void rw_release_merge(const void *addr);    /* release, merging clocks */
+RW__INLINE void rw_release_acquire(const void *addr);  /* release-store, acquire */
+RW__INLINE void rw_read(const void *addr, uintptr_t pc);
+RW__INLINE void rw_write(const void *addr, uintptr_t pc);
 /* Access from a callee: callpc is the call site, pc the access. */
-inline void rw_read_pc(const void *addr, uintptr_t callpc, uintptr_t pc);
-inline void rw_write_pc(const void *addr, uintptr_t callpc, uintptr_t pc);
+RW__INLINE void rw_read_pc(const void *addr, uintptr_t callpc, uintptr_t pc);
+RW__INLINE void rw_write_pc(const void *addr, uintptr_t callpc, uintptr_t pc);
 /* Ranges, and the heap calls below, are checked before TSan sees them (not
  * inline: TSan's work for them dwarfs a call): a range outside the memory
  * TSan shadows (data+bss, registered by rw_init, and the rw_map_heap
@@ -512,12 +528,12 @@ inline void rw_write_pc(const void *addr, uintptr_t callpc, uintptr_t pc);
  * the message in rw_last_error. */
 void rw_read_range(const void *addr, size_t size, uintptr_t pc);
 void rw_write_range(const void *addr, size_t size, uintptr_t pc);
-inline void rw_func_enter(uintptr_t pc);
+RW__INLINE void rw_func_enter(uintptr_t pc);
 /* Leaves the frame of the last rw_func_enter of the current task. With no
  * such frame (every frame entered on this task has been left) it is
  * refused like a bad range above: TSan's shadow stack is never popped
  * below the task's base. */
-inline void rw_func_exit(void);
+RW__INLINE void rw_func_exit(void);
 /* A heap block was allocated at p (inside a registered heap range), or is
  * freed. racewire keeps a table of live blocks (16 bytes each): a malloc
  * at the address of a live block (never freed), a free of an address with

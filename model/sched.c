@@ -35,6 +35,23 @@
 struct md_sched md_sched;
 _Thread_local md_m_t *md__m __attribute__((tls_model("initial-exec")));
 
+/* A task switch orders nothing, as in Go: what one task did before a
+ * switch is not ordered before what the next task on the thread does
+ * (Go mode's rw_task_switch only moves the ThreadState). The fiber
+ * backend's rw_task_switch synchronizes, as a context-switch library
+ * means; the model asks it not to (docs/fiber.md). */
+#ifdef RW_BACKEND_FIBER
+#define task_switch(t) rw_fiber_switch((t), RW_FIBER_NO_SYNC)
+#else
+#define task_switch(t) rw_task_switch(t)
+#endif
+
+#ifdef RW_BACKEND_FIBER
+/* Defined by the program (model/fiber/tsan_hooks.c), where TSan's
+ * interceptors see the call: this library's own calls they ignore. */
+void md__fiber_stack_reuse(void *lo, size_t len);
+#endif
+
 /* The M of the calling thread, read through a call: task code resumes on
  * whichever thread runs it next, and a thread-local address computed before
  * a task switch must not be reused after it. */
@@ -56,6 +73,15 @@ md_g_t *md__gnew(void (*fn)(void *), void *arg)
 		md_sched.gfree = g->next;
 	}
 	pthread_mutex_unlock(&md_sched.lock);
+#ifdef RW_BACKEND_FIBER
+	/* C/C++ TSan shadows task stacks too: the new task's accesses to a
+	 * reused stack would race with the dead task's, which nothing orders
+	 * (switches do not synchronize). The stack is mapped afresh, through
+	 * TSan's mmap, which forgets what the old task did there. */
+	if (g)
+		md__fiber_stack_reuse(g->stack_lo + (size_t)sysconf(_SC_PAGESIZE),
+		                      g->stack_len - (size_t)sysconf(_SC_PAGESIZE));
+#endif
 	if (!g) {
 		/* G's are runtime objects in the managed heap: the address of
 		 * g->race_sync is a sync object, and TSan only has metadata
@@ -474,10 +500,10 @@ static void execute(md_m_t *m, md_g_t *g)
 	/* Rule R2: the thread's TSan ThreadState becomes g's before one
 	 * instruction of g runs. racewire refuses if g is current elsewhere
 	 * or pinned to another thread. */
-	RACE(md__rwcheck(rw_task_switch(g->rw), "rw_task_switch"));
+	RACE(md__rwcheck(task_switch(g->rw), "rw_task_switch"));
 	md__ctx_switch(&m->g0, &g->ctx);
 	/* Back on g0: g switched away (m->action says why). */
-	RACE(md__rwcheck(rw_task_switch(NULL), "rw_task_switch(NULL)"));
+	RACE(md__rwcheck(task_switch(NULL), "rw_task_switch(NULL)"));
 	m->curg = NULL;
 }
 

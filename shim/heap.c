@@ -87,9 +87,17 @@ int rw_map_heap(void *addr, size_t size)
 		return rw__fail(RW_ENOTINIT, "rw_map_heap: rw_init has not succeeded");
 	if (rw__after_fini())
 		return 0; /* TSan is finalizing: nothing will use the range */
-	/* C/C++ TSan shadows every application address already. */
-	if (rw__be_caps & RW__BE_ANY_ADDRESS)
-		return size ? 0 : rw__fail(RW_EINVAL, "rw_map_heap(%p, 0): empty range", addr);
+	/* C/C++ TSan shadows every application address already: nothing to
+	 * check or map, but the range is the runtime's heap all the same, so
+	 * rw_malloc, rw_free and the range annotations accept it. */
+	if (rw__be_caps & RW__BE_ANY_ADDRESS) {
+		if (!size)
+			return rw__fail(RW_EINVAL, "rw_map_heap(%p, 0): empty range", addr);
+		pthread_mutex_lock(&heap_lock);
+		rw__mem_add_range((uintptr_t)addr, (uintptr_t)addr + size);
+		pthread_mutex_unlock(&heap_lock);
+		return 0;
+	}
 	char msg[sizeof rw__m.err];
 	pthread_mutex_lock(&heap_lock);
 	int rc = rw__heap_check(&layout, (uintptr_t)addr, size, msg, sizeof msg);

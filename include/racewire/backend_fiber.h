@@ -19,6 +19,21 @@
 
 #define RW__BACKEND_NAME "fiber"
 
+/* In code compiled with -fsanitize=thread the annotations are calls into
+ * the (uninstrumented) library, not the inline fast path, for two reasons.
+ * clang treats a thread-local's address as fixed within a function
+ * (llvm.threadlocal.address) and may compute it once: a task that blocks
+ * and resumes on another thread would then test the old thread's
+ * rw__hot, and annotate through a context that thread may have given
+ * away. And TSan would instrument the fast path's own accesses to rw__hot
+ * (the frame depth is a plain read-modify-write): with unsynchronized
+ * switches (RW_FIBER_NO_SYNC) the fibers that run one after the other on
+ * a thread would race on it. Out of line, the thread-local is read afresh
+ * at each call, by code TSan does not see. Uninstrumented code (the
+ * library, a runtime's own uninstrumented core) keeps the inline path. */
+/* (RW__FAST_PATH_OUT_OF_LINE: set in racewire.h, before the
+ * declarations.) */
+
 void rw__fib_acquire(void *addr) __asm__("__tsan_acquire");
 void rw__fib_release(void *addr) __asm__("__tsan_release");
 void rw__fib_read1_pc(void *addr, void *pc) __asm__("__tsan_read1_pc");

@@ -83,6 +83,11 @@ enum rw__atomic_op {
 /* The annotation slow path: no live ThreadState on this thread. */
 void rw__slow(enum rw__op op, const void *addr, uintptr_t a, uintptr_t b);
 
+/* Not inlined for the fiber backend in code compiled with -fsanitize=thread
+ * (backend_fiber.h says why): the library's definitions (shim/annotate.c)
+ * are called. */
+#ifndef RW__FAST_PATH_OUT_OF_LINE
+
 #define RW__LIKELY(x) __builtin_expect(!!(x), 1)
 #define RW__LIVE() ((void *)__atomic_load_n(&rw__hot.thr, __ATOMIC_RELAXED))
 
@@ -187,5 +192,6 @@ inline void rw_func_exit(void)
 
 #undef RW__LIKELY
 #undef RW__LIVE
+#endif /* RW__FAST_PATH_OUT_OF_LINE */
 
 #endif /* RACEWIRE_INLINE_H */

@@ -99,6 +99,19 @@ void wrp(void **p, void *v);
 void rdn(const void *p, size_t n);   /* read a range (a copy's source) */
 void wrn(void *p, size_t n);         /* write a range (a copy's target) */
 
+/* The memory access itself, in a helper that annotates it. With Go-mode
+ * TSan a relaxed atomic: the racy case is no undefined behaviour in C and
+ * TSan sees only the annotation. Compiled with -fsanitize=thread (the
+ * fiber backend) the access is what TSan sees: a plain one, volatile so
+ * that it is kept (TSan never reports two atomics). */
+#if defined(MD_COMPILER_INSTRUMENTED)
+#define LOAD(p) (*(volatile __typeof__(*(p)) *)(p))
+#define STORE(p, v) (*(volatile __typeof__(*(p)) *)(p) = (v))
+#else
+#define LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#endif
+
 /* Tasks. */
 void go0(void (*fn)(void));
 void go1(void (*fn)(long), long arg);

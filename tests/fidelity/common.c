@@ -15,6 +15,86 @@ struct fixture F = {.mu = MD_MUTEX_INIT,
                     .once = MD_ONCE_INIT,
                     .rw = MD_RWMUTEX_INIT};
 
+#if defined(MD_COMPILER_INSTRUMENTED)
+/* The fiber backend, compiled with -fsanitize=thread: the compiler
+ * instruments the accesses themselves (MD_READ/MD_WRITE are empty there).
+ * Plain, not atomic (TSan never reports atomics against each other), and
+ * volatile so that the compiler keeps each one. */
+__attribute__((noinline)) long rd(const long *p)
+{
+	return *(const volatile long *)p;
+}
+
+__attribute__((noinline)) void wr(long *p, long v)
+{
+	*(volatile long *)p = v;
+}
+
+__attribute__((noinline)) signed char rd8(const signed char *p)
+{
+	return *(const volatile signed char *)p;
+}
+
+__attribute__((noinline)) void wr8(signed char *p, signed char v)
+{
+	*(volatile signed char *)p = v;
+}
+
+__attribute__((noinline)) void *rdp(void *const *p)
+{
+	return *(void *const volatile *)p;
+}
+
+__attribute__((noinline)) void wrp(void **p, void *v)
+{
+	*(void *volatile *)p = v;
+}
+
+/* Ranges are copies, as in Go (typedmemmove): one memcpy, which clang
+ * instruments as one range access (__tsan_memcpy), as Go's
+ * racereadrangepc. Not byte by byte: TSan keeps four accesses per 8-byte
+ * cell, and a task's later byte accesses can evict the one a race needs.
+ * Not in small pieces either: TSan reports a race only if it can restore
+ * the earlier access's stack from its trace, and a 16 MiB copy in pieces
+ * (RaceNestedArrayCopy) pushes it out. A copy's target is written with the
+ * bytes it holds, read first by code TSan does not see (a read of its own
+ * before the write could evict the other task's access too). */
+__attribute__((no_sanitize("thread"), noinline)) static void peek(void *dst, const void *src,
+                                                                 size_t n)
+{
+	volatile char *d = dst;
+	const volatile char *s = src;
+	for (size_t i = 0; i < n; i++)
+		d[i] = s[i];
+}
+
+static void *scratch(size_t n)
+{
+	void *buf = malloc(n ? n : 1);
+	if (!buf) {
+		fprintf(stderr, "fidelity: out of memory for a %zu-byte copy\n", n);
+		exit(2);
+	}
+	return buf;
+}
+
+__attribute__((noinline)) void rdn(const void *p, size_t n)
+{
+	void *buf = scratch(n);
+	memcpy(buf, p, n);
+	__asm__ volatile("" : : "r"(buf) : "memory"); /* keep the copy */
+	free(buf);
+}
+
+__attribute__((noinline)) void wrn(void *p, size_t n)
+{
+	void *buf = scratch(n);
+	peek(buf, p, n);
+	memcpy(p, buf, n);
+	__asm__ volatile("" : : "r"(p) : "memory");
+	free(buf);
+}
+#else
 /* The real memory accesses are relaxed atomics: a racy case must not be
  * undefined behaviour in C, nor be optimized away; TSan only sees the
  * annotations. */
@@ -82,6 +162,7 @@ __attribute__((noinline)) void wrn(void *p, size_t n)
 	MD_WRITE_RANGE(p, n);
 	MD_FUNC_EXIT();
 }
+#endif
 
 struct gostart {
 	void (*fn0)(void);
@@ -161,6 +242,25 @@ int try0(void (*fn)(void))
 
 static int gates[16];
 
+#if defined(MD_COMPILER_INSTRUMENTED)
+/* Compiled with -fsanitize=thread, the gates' atomics would be TSan's too
+ * (clang instruments atomics even where no_sanitize holds) and order what
+ * they must not. So: volatile plain accesses in functions TSan does not
+ * instrument, and a compiler barrier; x86-64 orders the stores and loads
+ * themselves (a store is a release, a load an acquire). */
+__attribute__((no_sanitize("thread"))) void gate_open(int i)
+{
+	__asm__ volatile("" : : : "memory");
+	*(volatile int *)&gates[i] = 1;
+}
+
+__attribute__((no_sanitize("thread"))) int gate_is_open(int i)
+{
+	int v = *(volatile int *)&gates[i];
+	__asm__ volatile("" : : : "memory");
+	return v;
+}
+#else
 void gate_open(int i)
 {
 	__atomic_store_n(&gates[i], 1, __ATOMIC_RELEASE);
@@ -170,6 +270,7 @@ int gate_is_open(int i)
 {
 	return __atomic_load_n(&gates[i], __ATOMIC_ACQUIRE);
 }
+#endif
 
 void gate_wait(int i)
 {

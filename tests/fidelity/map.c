@@ -245,7 +245,7 @@ __attribute__((noinline)) static void wr32(int32_t *p, int32_t v)
 {
 	MD_FUNC_ENTER();
 	MD_WRITE(p);
-	__atomic_store_n(p, v, __ATOMIC_RELAXED);
+	STORE(p, v);
 	MD_FUNC_EXIT();
 }
 

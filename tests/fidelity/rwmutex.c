@@ -13,7 +13,7 @@ __attribute__((noinline)) static void wr16(int16_t *p, int16_t v)
 {
 	MD_FUNC_ENTER();
 	MD_WRITE(p);
-	__atomic_store_n(p, v, __ATOMIC_RELAXED);
+	STORE(p, v);
 	MD_FUNC_EXIT();
 }
 

@@ -63,7 +63,14 @@ static void prefault(uintptr_t addr, uintptr_t size)
 	 * runtime's (an older TSan, such as Go 1.19's own object, keeps four
 	 * bytes of shadow per byte: there it fails on unmapped pages, or
 	 * faults in pages TSan mapped for itself). Before Linux 5.14 the
-	 * advice does not exist and nothing is prefaulted. */
+	 * advice does not exist and nothing is prefaulted.
+	 *
+	 * Huge pages first: the range is made resident whole anyway, so they
+	 * cost no memory, and they turn the 8,192 faults of a 16 MiB bss (32
+	 * MiB of shadow, mostly TSan's own placeholders) into 16. That makes
+	 * the prefault almost free in time (0.02 s of CPU per process before,
+	 * measured on the fidelity program). Without THP it is a no-op. */
+	(void)madvise((void *)b, e - b, MADV_HUGEPAGE);
 	(void)madvise((void *)b, e - b, MADV_POPULATE_WRITE);
 }
 

@@ -1,11 +1,13 @@
-// bench/missrate/fresh.go [TRIALS]: fresh.c's twin in Go, for Go's own
+// bench/missrate/fresh.go [TRIALS [fresh|warm]]: fresh.c's twin in Go, for Go's own
 // race runtime (go build -race), run with GOMAXPROCS=2 by run.sh.
 //
 // Each trial starts two goroutines that spin until one deadline and then
 // both write the same word of a package-level row no access has touched
 // before (rows 4 KiB apart: a shadow page of its own). Nothing orders the
 // two writes: each trial is one race. Go's race runtime shadows data and
-// bss on first touch, as racewire does with prefault_shadow=0.
+// bss on first touch, as racewire does with prefault_shadow=0. In warm
+// mode main first writes another word of the row (same shadow page, its
+// own cell), before starting the writers.
 package main
 
 import (
@@ -49,9 +51,20 @@ func main() {
 		}
 		n = v
 	}
+	warm := false
+	if len(os.Args) > 2 {
+		warm = os.Args[2] == "warm"
+		if !warm && os.Args[2] != "fresh" {
+			fmt.Fprintf(os.Stderr, "fresh: the mode is fresh or warm, not '%s'\n", os.Args[2])
+			os.Exit(2)
+		}
+	}
 	done := make(chan bool, 2)
 	close := 0
 	for i := 0; i < n; i++ {
+		if warm {
+			arena[i*row+8] = 1
+		}
 		deadline := time.Now().Add(spin)
 		go writer(i, 0, deadline, done)
 		go writer(i, 1, deadline, done)

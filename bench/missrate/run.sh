@@ -5,13 +5,13 @@
 #
 # The shape (fresh.c on the model runtime, fresh.go its twin in Go): in
 # each trial two tasks spin until one deadline, then both write the same
-# word of a global no access has touched before; nothing orders the
-# writes, so every trial is a race to report. TSan checks a shadow cell and
-# then stores it without atomicity; when both writes first touch a
-# never-touched shadow page at once, the page fault stretches that window
-# and both can miss each other. racewire's prefault_shadow (default 1)
-# makes the shadow of data and bss resident at rw_init; Go's runtime, like
-# prefault_shadow=0, faults it in on first touch.
+# word of a global; nothing orders the writes, so every trial is a race to
+# report. TSan checks a shadow cell and then stores it without atomicity:
+# two writes at the same moment can both miss. "fresh": the word's shadow
+# page was never touched (a fault on first touch, unless racewire's
+# prefault_shadow made data and bss resident at rw_init; Go's runtime, like
+# prefault_shadow=0, faults it in); "warm": main wrote another word of the
+# row first, so the page is resident everywhere. README.md has figures.
 #
 # RUNS (default 10) processes per row of TRIALS (default 1000) trials each;
 # the rows' processes alternate, so that load affects the rows alike.
@@ -45,17 +45,21 @@ fi
 # Every report printed: each trial's race has the same two stacks, and TSan
 # would otherwise report only the first.
 export GORACE="suppress_equal_stacks=0 atexit_sleep_ms=0"
-rows=("racewire prefault_shadow=0" "racewire prefault_shadow=1")
-[[ -n $goexe ]] && rows+=("Go $("$gobin" env GOVERSION) -race")
+rw="env MD_PROCS=2 RACEWIRE_OPTIONS=prefault_shadow"
+rows=("racewire prefault_shadow=0|fresh|$rw=0 $fresh"
+	"racewire prefault_shadow=1|fresh|$rw=1 $fresh")
+[[ -n $goexe ]] && rows+=("Go $("$gobin" env GOVERSION) -race|fresh|env GOMAXPROCS=2 $goexe")
+rows+=("racewire prefault_shadow=1|warm|$rw=1 $fresh")
+[[ -n $goexe ]] && rows+=("Go $("$gobin" env GOVERSION) -race|warm|env GOMAXPROCS=2 $goexe")
 declare -A reported=() close=() done_trials=() odd=()
 for r in "${rows[@]}"; do reported[$r]=0; close[$r]=0; done_trials[$r]=0; odd[$r]=0; done
 
-trial() { # row, command...: add up one process's trials and reports
-	local row=$1 log rc
-	shift
-	log=$("$@" "$trials" 2>&1)
+trial() { # row: run one process of it, add up its trials and reports
+	local row=$1 log rc n c rep mode=${1#*|}
+	mode=${mode%%|*}
+	# shellcheck disable=SC2086 # the command is words
+	log=$(${row##*|} "$trials" "$mode" 2>&1)
 	rc=$?
-	local n c rep
 	read -r n c < <(sed -nE 's/^fresh: ([0-9]+) trials, ([0-9]+) with.*/\1 \2/p' <<<"$log")
 	rep=$(grep -c '^WARNING: DATA RACE' <<<"$log")
 	if [[ -z ${n:-} ]] || ! ((rc == 66 || (rc == 0 && rep == 0))); then
@@ -69,17 +73,16 @@ trial() { # row, command...: add up one process's trials and reports
 
 t0=$SECONDS
 for ((i = 0; i < runs; i++)); do
-	trial "${rows[0]}" env MD_PROCS=2 RACEWIRE_OPTIONS=prefault_shadow=0 "$fresh"
-	trial "${rows[1]}" env MD_PROCS=2 RACEWIRE_OPTIONS=prefault_shadow=1 "$fresh"
-	[[ -n $goexe ]] && trial "${rows[2]}" env GOMAXPROCS=2 "$goexe"
+	for r in "${rows[@]}"; do trial "$r"; done
 done
 
-echo "missed races, fresh-global shape, 2 processors: $runs processes x $trials trials per row," \
+echo "missed races on two processors: $runs processes x $trials trials per row, rows" \
 	"interleaved ($((SECONDS - t0)) s)"
-printf '  %-28s %8s %8s %8s %8s\n' row trials close reported missed
+printf '  %-28s %-6s %8s %8s %8s %8s\n' runtime shadow trials close reported missed
 for r in "${rows[@]}"; do
-	printf '  %-28s %8d %8d %8d %8d%s\n' "$r" "${done_trials[$r]}" "${close[$r]}" \
-		"${reported[$r]}" $((done_trials[$r] - reported[$r])) \
+	mode=${r#*|}
+	printf '  %-28s %-6s %8d %8d %8d %8d%s\n' "${r%%|*}" "${mode%%|*}" "${done_trials[$r]}" \
+		"${close[$r]}" "${reported[$r]}" $((done_trials[$r] - reported[$r])) \
 		"$( ((odd[$r])) && echo "  (${odd[$r]} processes failed: not counted)")"
 done
 echo "  (close: both writers left their spin within 1 us, the only trials that can miss;" \

@@ -78,6 +78,7 @@ MODEL_TESTS     := $(wildcard tests/model/test_*.c)
 MODEL_PROGS     := $(wildcard tests/model/progs/*.c)
 MODEL_EXAMPLES  := $(wildcard model/examples/*.c)
 MODEL_BENCH     := $(wildcard bench/model/*.c)
+MISSRATE_SRCS   := $(wildcard bench/missrate/*.c)
 REPRO_SRCS      := $(wildcard stress/repro/*.c)
 FIDELITY_SRCS   := $(wildcard tests/fidelity/*.c)
 EXAMPLE_SRCS    := $(wildcard examples/*.c)
@@ -113,6 +114,7 @@ REPRO_BINS := $(patsubst stress/repro/%.c,$(O)/stress/release/%,$(REPRO_SRCS)) \
 FIDELITY_BINS := $(if $(FIDELITY_SRCS),$(O)/progs/release/fidelity $(O)/progs/debug/fidelity)
 MODEL_BENCH_BINS := $(patsubst bench/model/%.c,$(O)/bench/model/%,$(MODEL_BENCH)) \
                     $(patsubst bench/model/%.c,$(O)/bench/model/%_norace,$(MODEL_BENCH))
+MISSRATE_BINS := $(patsubst bench/missrate/%.c,$(O)/bench/missrate/%,$(MISSRATE_SRCS))
 
 TEST_BINS := $(UNIT_BINS) $(INTEG_BINS) $(RUNNER_TEST_BINS) $(DIAG_TEST_BINS) $(MODEL_TEST_BINS)
 TOOLS := $(RUNNER_BIN) $(DIAG_BIN)
@@ -171,7 +173,8 @@ all: lib tests
 lib: $(LIB)
 tests build-tests: $(FIBER_ALL)
 else
-all: lib tools tests $(BENCH_BINS) $(EXAMPLE_BINS) $(MODEL_EXAMPLE_BINS) $(MODEL_BENCH_BINS)
+all: lib tools tests $(BENCH_BINS) $(EXAMPLE_BINS) $(MODEL_EXAMPLE_BINS) $(MODEL_BENCH_BINS) \
+     $(MISSRATE_BINS)
 lib: $(LIB)
 tools: $(TOOLS)
 tests build-tests: $(TEST_BINS) $(PROG_BINS) $(PROG_DEBUG_BINS) $(RUNNER_HELPER_BINS) $(TOOLS) \
@@ -270,6 +273,11 @@ $(O)/model/examples/%: $(O)/obj/model/examples/%.o $(MODEL_LIB) $(LIB) $(TSAN_OB
 	$(call link_model,$(TSAN_OBJ))
 $(O)/obj/bench/model/%.o: RW_CFLAGS += $(MODEL_CFLAGS)
 $(O)/bench/model/%: $(O)/obj/bench/model/%.o $(MODEL_LIB) $(LIB) $(TSAN_OBJ)
+	@mkdir -p $(@D)
+	$(call link_model,$(TSAN_OBJ))
+# bench/missrate: model programs with race detection only (run.sh).
+$(O)/obj/bench/missrate/%.o: RW_CFLAGS += $(MODEL_CFLAGS)
+$(O)/bench/missrate/%: $(O)/obj/bench/missrate/%.o $(MODEL_LIB) $(LIB) $(TSAN_OBJ)
 	@mkdir -p $(@D)
 	$(call link_model,$(TSAN_OBJ))
 $(O)/obj-norace/bench/model/%.o: bench/model/%.c

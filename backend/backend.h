@@ -35,6 +35,10 @@ struct rw__be_hooks {
 	 * prefault_shadow: 0 none, 1 data+bss, 2 every range as well): see
 	 * rw__be_map_shadow. */
 	int prefault_shadow;
+	/* The executable's data and bss (writable PT_LOAD segments), known
+	 * before the backend starts TSan: the go backend backs the bss with
+	 * huge pages first (see rw__be_init). */
+	uintptr_t data_begin, data_end;
 	/* TSan asks which Processor the calling thread drives, from deep
 	 * inside its allocator. Called only when the thread's own answer
 	 * (rw__hot.tsan_proc) is NULL: returns what to answer (the guard

@@ -180,6 +180,8 @@ int rw__init(const char *backend, const rw_options_t *opts, rw_task_t **main_tas
 	 * way back from __tsan_init. */
 	char msg[200] = "";
 	hooks.prefault_shadow = o.prefault_shadow;
+	hooks.data_begin = data.begin;
+	hooks.data_end = data.end;
 	rc = rw__be_init(&hooks, &rw__g.init_thr, &p0->tsan_proc, msg, sizeof msg);
 	if (rc < 0)
 		return init_failed(rw__fail(rc, "rw_init: backend %s: %s", rw__be_name, msg), p0,

@@ -17,6 +17,8 @@
 #define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
 #endif
 
+#define HUGE_PAGE ((uintptr_t)2 << 20)
+
 const char rw__be_name[] = "go";
 /* Go mode: every call names its ThreadState; shadow only in the
  * application range. */
@@ -30,6 +32,16 @@ int rw__be_init(const struct rw__be_hooks *hooks, void **init_thr, void **init_p
 	/* Before __tsan_init: TSan may symbolize (and asks for no Processor,
 	 * having handed none out yet) as soon as it is up. */
 	rw__go_hooks = *hooks;
+	/* TSan's Context constructor zeroes its 10 MiB placeholder in bss
+	 * (mostly MetaMap's slab directories): 2,560 first-touch faults with
+	 * 4 KiB pages, about half the CPU a short racewire process spends
+	 * (0.13 -> 0.09 s per fidelity case run). Huge pages make them a few;
+	 * the placeholder is written whole anyway, so the memory it costs is
+	 * the rest of the 2 MiB pages around it. No-op without THP. */
+	uintptr_t hb = (hooks->data_begin + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	uintptr_t he = hooks->data_end & ~(HUGE_PAGE - 1);
+	if (he > hb)
+		(void)madvise((void *)hb, he - hb, MADV_HUGEPAGE);
 	__tsan_init(init_thr, init_proc, rw__go_callback);
 	return 0;
 }
@@ -63,7 +75,14 @@ static void prefault(uintptr_t addr, uintptr_t size)
 	 * runtime's (an older TSan, such as Go 1.19's own object, keeps four
 	 * bytes of shadow per byte: there it fails on unmapped pages, or
 	 * faults in pages TSan mapped for itself). Before Linux 5.14 the
-	 * advice does not exist and nothing is prefaulted. */
+	 * advice does not exist and nothing is prefaulted.
+	 *
+	 * Huge pages first: the range is made resident whole anyway, so they
+	 * cost no memory, and they turn the 8,192 faults of a 16 MiB bss (32
+	 * MiB of shadow, mostly TSan's own placeholders) into 16. That makes
+	 * the prefault almost free in time (0.02 s of CPU per process before,
+	 * measured on the fidelity program). Without THP it is a no-op. */
+	(void)madvise((void *)b, e - b, MADV_HUGEPAGE);
 	(void)madvise((void *)b, e - b, MADV_POPULATE_WRITE);
 }
 

@@ -150,7 +150,7 @@ typedef struct rw_options {
 	 * flight_events is the ring size per thread. */
 	char flight[256];
 	int flight_events;       /* 16 to 1048576, default 256 */
-	/* Make shadow resident when it is registered: 0 never, 1 (default)
+	/* Make shadow resident when it is registered: 0 (default) never, 1
 	 * the shadow of data and bss (twice their size: 32 MiB for a 16 MiB
 	 * bss, mostly TSan's own placeholders), 2 that of every heap range as
 	 * well (twice the registered size in resident memory). Heap blocks
@@ -159,7 +159,8 @@ typedef struct rw_options {
 	 * writes at the same moment can both miss their race. This option was
 	 * meant to keep a first-touch page fault from widening that window;
 	 * bench/missrate measured the opposite (races on fresh globals missed
-	 * only with it on: 16 of 20,000 against none of 20,000 with 0). */
+	 * only with it on: 16 of 20,000 against none of 20,000 with 0), so it
+	 * is off unless asked for: it costs memory and closes nothing. */
 	int prefault_shadow;
 	rw_symbolize_fn symbolizer; /* optional managed-PC hook; API only */
 	void *symbolizer_arg;

@@ -141,7 +141,7 @@ extern _Thread_local struct rw__m rw__m;
 		.policy = RW_POLICY_ABORT, .guard_wiring = 1, .guard_foreign = 1,          \
 		.guard_callback = 1, .guard_signals = 1, .guard_unwind = 1,                \
 		.guard_suspend = 1, .verbosity = 1, .symbolize = 1, .flight_events = 256,  \
-		.prefault_shadow = 1,                                                      \
+		.prefault_shadow = 0,                                                      \
 		.check_access = -1,                                                        \
 	}
 #define RW__FLIGHT_EVENTS_MIN 16

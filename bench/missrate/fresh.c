@@ -11,7 +11,7 @@
  * checks a shadow cell and stores it without atomicity; when both writes
  * first touch a never-touched shadow page at once, the page fault
  * stretches that window and both can miss each other, or so issue 15
- * supposed. prefault_shadow (default 1) makes the shadow of data+bss
+ * supposed. prefault_shadow=1 (default 0) makes the shadow of data+bss
  * resident at rw_init. In warm mode the main task first writes another
  * word of the row (its own shadow cell, on the same shadow page, before
  * starting the writers: ordered before both), so the page is resident in

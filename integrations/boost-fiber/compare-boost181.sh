@@ -9,8 +9,10 @@
 #      clang++-19 -fsanitize=thread; Boost's own annotations, no racewire.
 # The same three programs are built both ways: work_stealing.cpp (correct),
 # work_stealing.cpp -DRACY, and pingpong.cpp (ns per switch). The first two
-# run under racewire-stress; the table counts, per build, the runs with
-# TSan reports, crashes and hangs, and pingpong's figures.
+# run under racewire-stress, A's twice (racewire's defaults, and
+# guard_signals=0); the table counts, per row, the runs with TSan reports,
+# crashes and hangs, the racy runs that found the race, and pingpong's
+# figures.
 #
 # Usage: integrations/boost-fiber/compare-boost181.sh [-n RUNS] [-r RACY_RUNS]
 #            [-p PARALLEL] [-t TIMEOUT_S]
@@ -21,10 +23,9 @@
 # apt-get source), which needs root or sudo, and deb-src lines for Debian 12
 # in the apt sources. Only Boost.Context and Boost.Fiber are compiled, by
 # direct compiler calls (the sources b2 would use for context-impl=ucontext,
-# read from their Jamfiles), not through b2: one bootstrap and b2 run for two
-# libraries would cost more than the libraries, and b2 needs a user-config
-# to find clang++-19. Each step is done once: delete build/boost181/ to
-# start again.
+# read from their Jamfiles), not through b2, which would need bootstrapping
+# and a user-config naming clang++-19. Each step is done once: delete
+# build/boost181/ to start again.
 set -euo pipefail
 
 usage()
@@ -111,7 +112,16 @@ fiber_srcs=(algo/algorithm.cpp algo/round_robin.cpp algo/shared_work.cpp algo/wo
 	barrier.cpp condition_variable.cpp context.cpp fiber.cpp waker.cpp future.cpp mutex.cpp
 	properties.cpp recursive_mutex.cpp recursive_timed_mutex.cpp timed_mutex.cpp scheduler.cpp)
 
+# wait_all PIDS...: wait for every one (none left running); fail if any did.
+wait_all()
+{
+	local p bad=0
+	for p in "$@"; do wait "$p" || bad=1; done
+	return "$bad"
+}
+
 # build_lib NAME SRCDIR DEFINE SOURCES...: compile, two at a time, archive.
+# A compiler error is printed as the compiler says it, then this stops.
 build_lib()
 {
 	local name=$1 dir=$2 def=$3
@@ -124,11 +134,11 @@ build_lib()
 		"$CXX" "${LIB_FLAGS[@]}" "$def" -c -o "$o" "$dir/$s" &
 		pids+=($!)
 		if ((${#pids[@]} == 2)); then
-			wait "${pids[0]}" && wait "${pids[1]}" || { echo "compare-boost181: compiling $name failed" >&2; exit 1; }
+			wait_all "${pids[@]}" || { echo "compare-boost181: compiling $name failed" >&2; exit 1; }
 			pids=()
 		fi
 	done
-	for p in "${pids[@]}"; do wait "$p" || { echo "compare-boost181: compiling $name failed" >&2; exit 1; }; done
+	wait_all "${pids[@]}" || { echo "compare-boost181: compiling $name failed" >&2; exit 1; }
 	mkdir -p "$out/lib"
 	rm -f "$out/lib/lib$name.a"
 	ar rcs "$out/lib/lib$name.a" "${objs[@]}"
@@ -201,8 +211,9 @@ counts()
 {
 	local dir=$out/stress-$1
 	local total=0 clean=0 reported=0 found=0 crashed=0 hung=0
-	local seq seed start dur status sig class log rest
-	while IFS=$'\t' read -r seq seed start dur status sig class log rest; do
+	local seq class log
+	# runs.tsv columns: seq seed start duration_s exit_status signal class log_file ...
+	while IFS=$'\t' read -r seq _ _ _ _ _ class log _; do
 		[[ $seq == seq ]] && continue
 		[[ $class == interrupted ]] && continue
 		total=$((total + 1))

@@ -59,9 +59,9 @@ say() { echo "compare-boost181: $*"; }
 
 # ---- What it needs ------------------------------------------------------------
 bash ci/deps.sh
+sudo=()
+((EUID == 0)) || sudo=(sudo)
 if ! command -v dpkg-source >/dev/null 2>&1; then
-	sudo=()
-	((EUID == 0)) || sudo=(sudo)
 	say "installing dpkg-dev (dpkg-source, to unpack the source package)"
 	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends dpkg-dev >/dev/null
 fi
@@ -75,7 +75,11 @@ if [[ ! -f $tree/.unpacked ]]; then
 	rm -rf "$src"
 	mkdir -p "$src"
 	say "fetching the boost1.81 source package into $src"
-	if ! (cd "$src" && apt-get source --download-only boost1.81 >download.log 2>&1); then
+	# The source lists may never have been fetched (ci/deps.sh updates
+	# only when a package is missing): on a failure, update once and retry.
+	if ! (cd "$src" && apt-get source --download-only boost1.81 >download.log 2>&1) &&
+		! { "${sudo[@]}" apt-get update -q >/dev/null 2>&1 &&
+			(cd "$src" && apt-get source --download-only boost1.81 >download.log 2>&1); }; then
 		if [[ ! -s $src/download.log ]] || grep -q "deb-src" "$src/download.log"; then
 			echo "compare-boost181: apt-get source boost1.81 failed: no deb-src line for Debian 12 (bookworm) in the apt sources?" >&2
 		fi
@@ -90,8 +94,9 @@ if [[ ! -f $tree/.unpacked ]]; then
 fi
 ver=$(sed -n 's/^Version: //p' "$src"/boost1.81_*.dsc)
 
-# The release tarball keeps each library's headers in libs/*/include: one
-# include folder of links to them, as `b2 headers` would make.
+# Debian's orig tarball has Boost's modular layout, each library's headers
+# in libs/*/include: one include folder of links to them, as `b2 headers`
+# would make.
 inc=$out/include
 if [[ ! -f $inc/.done ]]; then
 	rm -rf "$inc"

@@ -69,7 +69,9 @@ static void look_at(struct scanner *s, bool at_start)
 		windows_line(scan, text, len);
 	if (contains(text, len, "CHECK failed:"))
 		scan->tsan_check = true;
-	if (contains(text, len, "WARNING: DATA RACE"))
+	/* Go mode's headline, then C/C++ TSan's (the fiber backend). */
+	if (contains(text, len, "WARNING: DATA RACE") ||
+	    contains(text, len, "WARNING: ThreadSanitizer: data race"))
 		scan->data_race = true;
 	if (contains(text, len, "ThreadSanitizer:DEADLYSIGNAL") ||
 	    contains(text, len, "SEGV on unknown address"))

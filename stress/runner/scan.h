@@ -11,7 +11,8 @@
 struct rws_scan {
 	bool racewire_fatal;   /* a line starts with "racewire: FATAL:" */
 	bool tsan_check;       /* "CHECK failed:" */
-	bool data_race;        /* "WARNING: DATA RACE" */
+	bool data_race;        /* "WARNING: DATA RACE" (Go mode), or C/C++'s
+	                        * "WARNING: ThreadSanitizer: data race" */
 	bool deadly_signal;    /* "ThreadSanitizer:DEADLYSIGNAL" or a SEGV report */
 	bool fail_match;       /* --fail matched a line */
 	bool ignore_match;     /* --ignore matched a line */

@@ -355,6 +355,11 @@ Test(classify, data_race_report_is_race, .timeout = 30)
 	expect_single_run_class(HELPER("race"), "race", 1, "exit=66 signal=0");
 }
 
+Test(classify, cxx_tsan_data_race_report_is_race, .timeout = 30)
+{
+	expect_single_run_class(HELPER("race_cxx"), "race", 1, "exit=66 signal=0");
+}
+
 Test(classify, tsan_check_failure_beats_race, .timeout = 30)
 {
 	expect_single_run_class(HELPER("tsan_check"), "tsan_check", 1,

@@ -459,7 +459,8 @@ static struct mstate {
 	struct slot *claimed; /* the claim getproc_cb took, released at depth 0 */
 	int spare;            /* a spare Processor held (index + 1): policy=borrow */
 	uint32_t pid;         /* P id + 1, for the flight record */
-	uint64_t pad[5];
+	uintptr_t m;          /* the M, set with claimed (the flight record's ring) */
+	uint64_t pad[4];
 } mstate[NMSTATE] __attribute__((aligned(64)));
 
 /* What a guarded call holds while TSan runs it. */
@@ -607,36 +608,73 @@ static inline struct claim wire(enum entry e)
 	if (__builtin_expect(id >= NMSTATE, 0))
 		return wire_eager(c, e, g, p);
 	struct mstate *ms = &mstate[id];
-	if (ms->depth++ == 0) {
+	if (ms->depth++ == 0)
 		ms->entry = e;
-		ms->pid = c.pid;
-	}
 	c.ms = ms;
 	return c;
 }
 
+static void give_back_spare(int spare_index)
+{
+	atomic_fetch_sub(&spares_out, 1);
+	atomic_store(&spare_m[spare_index - 1], 0);
+}
+
+/* The outermost guarded call of an M returns: what getproc_cb took for it. */
+static __attribute__((noinline)) void end_claims(struct mstate *ms)
+{
+	if (ms->spare) {
+		give_back_spare(ms->spare);
+		ms->spare = 0;
+	}
+	if (ms->claimed) {
+		release_slot(ms->claimed, ms->m, ms->pid);
+		ms->claimed = NULL;
+	}
+}
+
+static inline void leave(struct mstate *ms)
+{
+	if (--ms->depth == 0 && __builtin_expect(ms->claimed != NULL || ms->spare != 0, 0))
+		end_claims(ms);
+}
+
 static inline void unwire(struct claim c)
 {
-	if (__builtin_expect(c.spare, 0)) {
-		atomic_fetch_sub(&spares_out, 1);
-		atomic_store(&spare_m[c.spare - 1], 0);
-	}
-	if (c.ms) {
-		struct mstate *ms = c.ms;
-		if (--ms->depth == 0 && __builtin_expect(ms->claimed != NULL || ms->spare != 0, 0)) {
-			if (ms->spare) {
-				atomic_fetch_sub(&spares_out, 1);
-				atomic_store(&spare_m[ms->spare - 1], 0);
-				ms->spare = 0;
-			}
-			if (ms->claimed) {
-				release_slot(ms->claimed, c.m, ms->pid);
-				ms->claimed = NULL;
-			}
-		}
-	} else if (c.s) {
+	if (__builtin_expect(c.spare, 0))
+		give_back_spare(c.spare);
+	if (c.ms)
+		leave(c.ms);
+	else if (c.s)
 		release_slot(c.s, c.m, c.pid);
-	}
+}
+
+/* The fast path applies (the guard on, no flight record, racefini not
+ * begun): one load instead of three. Cleared by __tsan_fini. */
+static _Atomic int fast_on;
+
+/* Every wrapped entry point starts here: guarantee 1's wiring check and
+ * the M's call record, and nothing more. NULL sends the call to its slow
+ * path (wire and unwire), which also handles the guard off, the flight
+ * record, racefini, Go's own stop-the-world exception, a misplaced call
+ * and an M beyond mstate. Four dependent loads (g, m, p, p.m), the M's
+ * id, one increment and one store. */
+static inline __attribute__((always_inline)) struct mstate *enter(enum entry e)
+{
+	if (__builtin_expect(!atomic_load_explicit(&fast_on, memory_order_relaxed), 0))
+		return NULL;
+	uintptr_t g = go_g();
+	uintptr_t m = AT(g, RW_GO_G_M);
+	uintptr_t p = AT(m, RW_GO_M_P);
+	if (__builtin_expect(p == 0 || AT(p, RW_GO_P_M) != m, 0))
+		return NULL;
+	uint64_t id = AT(m, RW_GO_M_ID);
+	if (__builtin_expect(id >= NMSTATE, 0))
+		return NULL;
+	struct mstate *ms = &mstate[id];
+	if (ms->depth++ == 0)
+		ms->entry = e;
+	return ms;
 }
 
 /* Guarantee 3: once racefini has begun, TSan is finalizing; a late
@@ -676,6 +714,8 @@ static int claim_on_use(uintptr_t g, uintptr_t m, void *ctx)
 	int r = claim_slot(s, (enum entry)ms->entry, g, m, proc);
 	if (r > 0) {
 		ms->claimed = s;
+		ms->m = m;
+		ms->pid = (uint32_t)*(int32_t *)(p + RW_GO_P_ID) + 1;
 		if (fl_hdr)
 			flight(m, RW_FL_WIRE, ms->pid, (uint32_t)s->goid, 0, ms->entry);
 		return 0;
@@ -890,6 +930,7 @@ void __tsan_init(void **thrp, void **procp, rw_go_cb cb)
 	}
 	go_cb = cb;
 	flight_open();
+	atomic_store(&fast_on, wiring_on && !fl_hdr);
 	rw__tsan_init(thrp, procp, getproc_cb);
 	if (opt.policy == P_BORROW || opt.policy == P_DROP)
 		for (int i = 0; i < NSPARE; i++)
@@ -933,11 +974,27 @@ void rw__tsan_exit(int code)
 
 void __tsan_fini(void)
 {
+	atomic_store(&fast_on, 0);
 	atomic_store(&fini_begun, 1);
 	rw__tsan_fini();
 }
 
-void __tsan_free(uintptr_t p, uintptr_t sz)
+/* Each entry point is its fast path (enter, TSan, leave) in front of its
+ * slow path (slow_NAME: late, wire, TSan, unwire), kept out of line so
+ * that the fast path needs no frame for struct claim. */
+#define RW_FAST(name, e, params, args)          \
+	void __tsan_##name params                 \
+	{                                         \
+		struct mstate *ms = enter(e);     \
+		if (__builtin_expect(!ms, 0)) {   \
+			slow_##name args;         \
+			return;                   \
+		}                                 \
+		rw__tsan_##name args;             \
+		leave(ms);                        \
+	}
+
+static __attribute__((noinline)) void slow_free(uintptr_t p, uintptr_t sz)
 {
 	if (late())
 		return;
@@ -947,10 +1004,11 @@ void __tsan_free(uintptr_t p, uintptr_t sz)
 	rw__tsan_free(p, sz);
 	unwire(c);
 }
+RW_FAST(free, E_FREE, (uintptr_t p, uintptr_t sz), (p, sz))
 
 /* Never dropped (after racefini, or by policy=drop): Go needs the new
  * ThreadState. */
-void __tsan_go_start(void *parent, void **pthr, void *pc)
+static __attribute__((noinline)) void slow_go_start(void *parent, void **pthr, void *pc)
 {
 	struct claim c = wire(E_GO_START);
 	rw__tsan_go_start(parent, pthr, pc);
@@ -960,8 +1018,9 @@ void __tsan_go_start(void *parent, void **pthr, void *pc)
 	}
 	unwire(c);
 }
+RW_FAST(go_start, E_GO_START, (void *parent, void **pthr, void *pc), (parent, pthr, pc))
 
-void __tsan_go_end(void *thr)
+static __attribute__((noinline)) void slow_go_end(void *thr)
 {
 	if (late())
 		return;
@@ -973,6 +1032,7 @@ void __tsan_go_end(void *thr)
 	rw__tsan_go_end(thr);
 	unwire(c);
 }
+RW_FAST(go_end, E_GO_END, (void *thr), (thr))
 
 /* The Processor being destroyed is the argument, not the caller's (procresize
  * destroys other Ps' Processors during stop-the-world): claim that one. */
@@ -994,34 +1054,27 @@ void __tsan_proc_destroy(void *proc)
 
 /* Acquire does not use the Processor (the sync object already exists or
  * nothing happens) but is the very call seed 001 made in the window: the
- * wiring is checked like every other call's. */
-void __tsan_acquire(void *thr, void *addr)
-{
-	if (late())
-		return;
-	struct claim c = wire(E_ACQUIRE);
-	if (c.drop)
-		return;
-	rw__tsan_acquire(thr, addr);
-	unwire(c); /* a spare, if policy=borrow lent one */
-}
-
-#define RW_SYNC(name, e)                     \
-	void __tsan_##name(void *thr, void *addr) \
-	{                                        \
-		if (late())                          \
-			return;                          \
-		struct claim c = wire(e);            \
-		if (c.drop)                          \
-			return;                          \
-		rw__tsan_##name(thr, addr);          \
-		unwire(c);                           \
-	}
+ * wiring is checked like every other call's. Acquires and releases after
+ * racefini began are dropped (guarantee 3), and so are misplaced ones
+ * under policy=drop. */
+#define RW_SYNC(name, e)                                                \
+	static __attribute__((noinline)) void slow_##name(void *thr, void *addr) \
+	{                                                               \
+		if (late())                                             \
+			return;                                         \
+		struct claim c = wire(e);                               \
+		if (c.drop)                                             \
+			return;                                         \
+		rw__tsan_##name(thr, addr);                             \
+		unwire(c); /* a spare, if policy=borrow lent one */     \
+	}                                                               \
+	RW_FAST(name, e, (void *thr, void *addr), (thr, addr))
+RW_SYNC(acquire, E_ACQUIRE)
 RW_SYNC(release, E_RELEASE)
 RW_SYNC(release_merge, E_RELEASE_MERGE)
 RW_SYNC(release_acquire, E_RELEASE_ACQUIRE)
 
-void __tsan_finalizer_goroutine(void *thr)
+static __attribute__((noinline)) void slow_finalizer_goroutine(void *thr)
 {
 	if (late())
 		return;
@@ -1031,17 +1084,20 @@ void __tsan_finalizer_goroutine(void *thr)
 	rw__tsan_finalizer_goroutine(thr);
 	unwire(c);
 }
+RW_FAST(finalizer_goroutine, E_FINALIZER, (void *thr), (thr))
 
 /* Atomics do the operation itself inside TSan: never dropped (policy=drop
- * reports them and runs them). Loads do not
- * use the Processor and are not wrapped. */
-#define RW_ATOMIC(op, e)                                                    \
-	void __tsan_go_##op(void *thr, uintptr_t cpc, uintptr_t pc, void *a)   \
-	{                                                                      \
-		struct claim c = wire(e);                                          \
-		rw__tsan_go_##op(thr, cpc, pc, a);                                 \
-		unwire(c);                                                         \
-	}
+ * reports them and runs them). Loads do not use the Processor and are not
+ * wrapped. */
+#define RW_ATOMIC(op, e)                                                                      \
+	static __attribute__((noinline)) void slow_go_##op(void *thr, uintptr_t cpc, uintptr_t pc, \
+	                                                  void *a)                                \
+	{                                                                                         \
+		struct claim c = wire(e);                                                         \
+		rw__tsan_go_##op(thr, cpc, pc, a);                                                \
+		unwire(c);                                                                        \
+	}                                                                                         \
+	RW_FAST(go_##op, e, (void *thr, uintptr_t cpc, uintptr_t pc, void *a), (thr, cpc, pc, a))
 RW_ATOMIC(atomic32_store, E_A32_STORE)
 RW_ATOMIC(atomic64_store, E_A64_STORE)
 RW_ATOMIC(atomic32_fetch_add, E_A32_ADD)

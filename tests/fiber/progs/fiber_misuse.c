@@ -4,7 +4,7 @@
  *
  * Usage: fiber_misuse SCENARIO (claim, end-current, end-elsewhere, end-own,
  * thread-exit, pthread-exit, pthread-exit-raw, longjmp, inline-switch, helper-switch, switch, sigmask,
- * no-task, race, race-ordered). Run guarded (the default options) the
+ * signal-destroyed, signal-migrated, no-task, race, race-ordered). Run guarded (the default options) the
  * misuse is refused or repaired and the program prints "ok: SCENARIO" and
  * exits 0 (or as the scenario says); with the guard off
  * (RACEWIRE_OPTIONS=guard_...=0) TSan itself fails: a CHECK, a SEGV, or
@@ -15,11 +15,14 @@
 
 #include <pthread.h>
 #include <setjmp.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 /* These tasks share the threads' stacks (only the ucontext scenarios give
  * a task a stack of its own): every switch here is a happens-before edge,
@@ -324,6 +327,185 @@ static int keeps_mask(void)
 	return same ? 0 : 1;
 }
 
+/* ---- Signals queued on a fiber ----------------------------------------------
+ * C/C++ TSan does not run an asynchronous signal's handler when the signal
+ * arrives in instrumented code: its sighandler queues the signal on the
+ * thread's current context (TSan's ThreadState: here, the current fiber)
+ * and delivers it when that same context next leaves an intercepted call
+ * or makes a TSan atomic (ProcessPendingSignals, tsan_interceptors_posix.cpp,
+ * tsan_interface_atomic.cpp). A fiber switched away from before it made
+ * one takes the signal with it: delivered late, on
+ * whatever thread runs the fiber next, or never, if the fiber is destroyed
+ * (ThreadFinish unmaps its ThreadSignalContext). racewire's switch blocks
+ * signals and lets the context being left deliver what it holds first
+ * (guard_signals).
+ *
+ * A sender thread signals the running thread (SIGUSR1, pthread_kill) one
+ * at a time, and sends the next when the handler ran or when the running
+ * thread has finished three more cycles (each cycle makes TSan atomic
+ * operations on the thread's own context, which deliver what it holds, as
+ * intercepted calls do: by then a signal queued anywhere but on a fiber has
+ * run). The handler counts deliveries and the ones that ran on a thread
+ * other than the one signalled. After the last cycle the main thread's
+ * atomic loads deliver what its own context still holds; then every signal
+ * sent must have run, each on its thread.
+ * No timing: the program decides from the counts alone. */
+#define SIG_CYCLES 10000
+
+static pthread_t sig_thread;            /* the thread signalled */
+static _Atomic pid_t sig_target;        /* its tid, for the handler */
+static _Atomic unsigned sig_sent, sig_delivered, sig_wrong_thread, sig_cycles;
+static _Atomic int sig_stop;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	if (gettid() != atomic_load(&sig_target))
+		atomic_fetch_add(&sig_wrong_thread, 1);
+	atomic_fetch_add(&sig_delivered, 1);
+}
+
+static void *signaller(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&sig_stop)) {
+		unsigned want = atomic_load(&sig_sent) + 1;
+		atomic_store(&sig_sent, want);
+		pthread_kill(sig_thread, SIGUSR1);
+		/* Counted from here, once the signal is pending: counted from
+		 * before, a sender preempted in between would send the next
+		 * while this one is still queued, and the two would merge. */
+		unsigned cycle = atomic_load(&sig_cycles);
+		while (atomic_load(&sig_delivered) < want && atomic_load(&sig_cycles) < cycle + 3 &&
+		       !atomic_load(&sig_stop))
+			sched_yield();
+	}
+	return NULL;
+}
+
+/* A fiber's work between switches: instrumented stores, no intercepted
+ * call and no atomic, so a signal arriving now is queued on the fiber. */
+static int sig_work[2048];
+__attribute__((noinline)) static void fiber_work(void)
+{
+	for (int i = 0; i < 2048; i++)
+		sig_work[i] += i;
+}
+
+static pthread_t sig_start(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
+	sig_thread = pthread_self();
+	atomic_store(&sig_target, gettid());
+	pthread_t th;
+	pthread_create(&th, NULL, signaller, NULL);
+	return th;
+}
+
+static int sig_finish(pthread_t th)
+{
+	atomic_store(&sig_stop, 1);
+	pthread_join(th, NULL);
+	/* The first atomic load delivers what this context still holds. */
+	unsigned sent = atomic_load(&sig_sent), got = atomic_load(&sig_delivered);
+	unsigned wrong = atomic_load(&sig_wrong_thread);
+	printf("signals: %u sent, %u delivered, %u on another thread, %u cycles\n", sent, got,
+	       wrong, atomic_load(&sig_cycles));
+	/* For racewire-stress: each signal sent was one chance to lose it. */
+	printf("racewire-windows: %u\n", sent);
+	if (got < sent)
+		printf("lost: %u signal(s) never delivered\n", sent - got);
+	if (wrong)
+		printf("moved: %u signal(s) delivered on a thread they were not sent to\n", wrong);
+	return got < sent || wrong ? 1 : 0;
+}
+
+/* Signals queued on a fiber that is then destroyed: each cycle starts a
+ * fiber, runs its work, switches back and ends it. Unguarded, a signal
+ * that arrived during the work is destroyed with the fiber. */
+static int signal_destroyed(void)
+{
+	pthread_t th = sig_start();
+	for (int i = 0; i < SIG_CYCLES; i++) {
+		rw_task_t *f;
+		check(rw_task_start(main_task, RW_PC(), &f), "rw_task_start");
+		check(rw_task_switch(f), "rw_task_switch(f)");
+		fiber_work();
+		check(rw_task_switch(main_task), "rw_task_switch(main)");
+		check(rw_task_end(f), "rw_task_end(f)");
+		atomic_fetch_add(&sig_cycles, 1);
+	}
+	return sig_finish(th);
+}
+
+/* Signals queued on a fiber that then migrates: each cycle runs the fiber's
+ * work here, switches back, and hands the fiber to a second thread, which
+ * runs it up to an intercepted call and hands it back. Unguarded, a signal
+ * sent to this thread during the work runs on the other. */
+static pthread_mutex_t hand_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t hand_cv = PTHREAD_COND_INITIALIZER;
+static int hand_turn; /* 1: the fiber is the other thread's; 0: back; -1: stop */
+static _Atomic unsigned host_rounds;
+
+static void *migrate_host(void *arg)
+{
+	(void)arg;
+	rw_proc_t *p;
+	check(rw_proc_create(&p), "rw_proc_create");
+	check(rw_proc_wire(p), "rw_proc_wire");
+	for (;;) {
+		pthread_mutex_lock(&hand_mu);
+		while (hand_turn == 0)
+			pthread_cond_wait(&hand_cv, &hand_mu);
+		int stop = hand_turn < 0;
+		pthread_mutex_unlock(&hand_mu);
+		if (stop)
+			break;
+		check(rw_task_switch(task), "rw_task_switch(task) on the host");
+		/* The fiber's first TSan atomic here: it delivers what the
+		 * fiber holds (tsan_interface_atomic.cpp's ATOMIC_IMPL). */
+		atomic_fetch_add(&host_rounds, 1);
+		check(rw_task_switch(NULL), "rw_task_switch(NULL) on the host");
+		pthread_mutex_lock(&hand_mu);
+		hand_turn = 0;
+		pthread_cond_broadcast(&hand_cv);
+		pthread_mutex_unlock(&hand_mu);
+	}
+	check(rw_proc_unwire(p), "rw_proc_unwire");
+	return NULL;
+}
+
+static void hand_over(int turn)
+{
+	pthread_mutex_lock(&hand_mu);
+	hand_turn = turn;
+	pthread_cond_broadcast(&hand_cv);
+	while (turn > 0 && hand_turn != 0)
+		pthread_cond_wait(&hand_cv, &hand_mu);
+	pthread_mutex_unlock(&hand_mu);
+}
+
+static int signal_migrated(void)
+{
+	pthread_t host;
+	pthread_create(&host, NULL, migrate_host, NULL);
+	pthread_t th = sig_start();
+	for (int i = 0; i < SIG_CYCLES; i++) {
+		check(rw_task_switch(task), "rw_task_switch(task)");
+		fiber_work();
+		check(rw_task_switch(main_task), "rw_task_switch(main)");
+		hand_over(1);
+		atomic_fetch_add(&sig_cycles, 1);
+	}
+	int rc = sig_finish(th);
+	hand_over(-1);
+	pthread_join(host, NULL);
+	return rc;
+}
+
 /* An annotation with no task current dies with racewire's diagnosis. */
 static int no_task(void)
 {
@@ -421,6 +603,10 @@ int main(int argc, char **argv)
 	}
 	else if (!strcmp(s, "sigmask"))
 		rc = keeps_mask();
+	else if (!strcmp(s, "signal-destroyed"))
+		rc = signal_destroyed();
+	else if (!strcmp(s, "signal-migrated"))
+		rc = signal_migrated();
 	else if (!strcmp(s, "no-task"))
 		rc = no_task();
 	else if (!strcmp(s, "race"))

@@ -4,7 +4,8 @@
  *
  * Usage: fiber_misuse SCENARIO (claim, end-current, end-elsewhere, end-own,
  * thread-exit, pthread-exit, pthread-exit-raw, longjmp, inline-switch, helper-switch, switch, sigmask,
- * signal-destroyed, signal-migrated, no-task, race, race-ordered). Run guarded (the default options) the
+ * signal-destroyed, signal-migrated, signal-start-end, never-ran, no-task, race,
+ * race-ordered). Run guarded (the default options) the
  * misuse is refused or repaired and the program prints "ok: SCENARIO" and
  * exits 0 (or as the scenario says); with the guard off
  * (RACEWIRE_OPTIONS=guard_...=0) TSan itself fails: a CHECK, a SEGV, or
@@ -506,6 +507,117 @@ static int signal_migrated(void)
 	return rc;
 }
 
+/* Signals while TSan starts or ends a fiber that never ran (ClickHouse#49673,
+ * #52185): __tsan_create_fiber and __tsan_destroy_fiber make the fiber
+ * TSan's current context while they build or tear down its ThreadState,
+ * which has no TSan slot before ThreadStart attaches one and none after
+ * ThreadFinish detaches it. A signal TSan handles at once (SIGSEGV, SIGBUS,
+ * SIGPIPE, ... even sent by another thread: is_sync_signal) then runs its
+ * handler on that context and dies in `CHECK failed: ...
+ * "((thr->slot)) != (0)"`. Guarded, signals are blocked across both. A
+ * second thread sends SIGPIPE to this one without pause while it starts and
+ * ends 100,000 tasks it never runs. */
+#define START_END_CYCLES 100000
+static _Atomic unsigned pipes;
+
+static void on_pipe(int sig)
+{
+	(void)sig;
+	atomic_fetch_add(&pipes, 1);
+}
+
+static void *piper(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&sig_stop)) {
+		pthread_kill(sig_thread, SIGPIPE);
+		sched_yield();
+	}
+	return NULL;
+}
+
+/* racewire-stress's progress line, cumulative, in one write. */
+static void windows(unsigned n)
+{
+	char line[48];
+	int len = snprintf(line, sizeof line, "racewire-windows: %u\n", n);
+	if (write(1, line, (size_t)len) < 0)
+		exit(3);
+}
+
+static int signal_start_end(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_pipe;
+	sigaction(SIGPIPE, &sa, NULL);
+	sig_thread = pthread_self();
+	pthread_t th;
+	pthread_create(&th, NULL, piper, NULL);
+	for (unsigned i = 1; i <= START_END_CYCLES; i++) {
+		rw_task_t *f;
+		check(rw_task_start(main_task, RW_PC(), &f), "rw_task_start");
+		check(rw_task_end(f), "rw_task_end");
+		if (i % 1000 == 0)
+			windows(i);
+	}
+	atomic_store(&sig_stop, 1);
+	pthread_join(th, NULL);
+	printf("%d never-run tasks started and ended, %u SIGPIPEs handled\n", START_END_CYCLES,
+	       atomic_load(&pipes));
+	return 0;
+}
+
+/* Ending fibers that never ran, with no signal about: 4 threads start
+ * 20,000 tasks each and end them without running them, every other one
+ * ended by another thread, up to 1,024 alive at once. zio (lalinsky/zio#598)
+ * saw such fibers crash in ThreadContext::OnFinished after a few thousand;
+ * clang-19's runtime survives this with or without racewire's guards (no
+ * trace part to walk: TSan records nothing for a fiber before it runs), so
+ * it is a check that it stays so, not a reproducer. */
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static rw_task_t *pool[1024];
+static int npool;
+
+static void *never_ran_thread(void *arg)
+{
+	(void)arg;
+	rw_proc_t *p;
+	check(rw_proc_create(&p), "rw_proc_create");
+	check(rw_proc_wire(p), "rw_proc_wire");
+	rw_task_t *own;
+	check(rw_fiber_thread_task(&own), "rw_fiber_thread_task");
+	for (int i = 0; i < 20000; i++) {
+		rw_task_t *f, *other = NULL;
+		check(rw_task_start(own, RW_PC(), &f), "rw_task_start");
+		pthread_mutex_lock(&pool_mu);
+		if ((i & 1) && npool < 1024)
+			pool[npool++] = f, f = NULL;
+		else if (npool)
+			other = pool[--npool];
+		pthread_mutex_unlock(&pool_mu);
+		if (f)
+			check(rw_task_end(f), "rw_task_end");
+		if (other)
+			check(rw_task_end(other), "rw_task_end(another thread's)");
+	}
+	check(rw_proc_unwire(p), "rw_proc_unwire");
+	return NULL;
+}
+
+static int never_ran(void)
+{
+	pthread_t th[4];
+	for (int i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, never_ran_thread, NULL);
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	for (int i = 0; i < npool; i++)
+		check(rw_task_end(pool[i]), "rw_task_end");
+	printf("80000 never-run tasks ended\n");
+	return 0;
+}
+
 /* An annotation with no task current dies with racewire's diagnosis. */
 static int no_task(void)
 {
@@ -607,6 +719,10 @@ int main(int argc, char **argv)
 		rc = signal_destroyed();
 	else if (!strcmp(s, "signal-migrated"))
 		rc = signal_migrated();
+	else if (!strcmp(s, "signal-start-end"))
+		rc = signal_start_end();
+	else if (!strcmp(s, "never-ran"))
+		rc = never_ran();
 	else if (!strcmp(s, "no-task"))
 		rc = no_task();
 	else if (!strcmp(s, "race"))

@@ -190,8 +190,8 @@ static void expect_signals_kept(const char *scenario)
 }
 
 /* Unguarded it is near certain (here each of 10 runs of signal-destroyed
- * lost 92-96% of its signals, 244-502; each of 10 of signal-migrated ran
- * 2-62 on the other thread), but it needs a signal to land while the
+ * lost 91-97% of its signals, 247-694; each of 10 of signal-migrated ran
+ * 35-2,947 on the other thread), but it needs a signal to land while the
  * fiber works: a run that shows nothing is retried, twice at most, then
  * the Test is skipped with the reason. */
 static void expect_signals_mishandled(const char *scenario, const char *symptom,

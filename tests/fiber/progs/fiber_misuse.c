@@ -496,7 +496,10 @@ static int signal_migrated(void)
 	pthread_t th = sig_start();
 	for (int i = 0; i < SIG_CYCLES; i++) {
 		check(rw_task_switch(task), "rw_task_switch(task)");
-		fiber_work();
+		/* Longer than in signal-destroyed: the hand-over's own waits
+		 * take most signals here, on the right context. */
+		for (int k = 0; k < 32; k++)
+			fiber_work();
 		check(rw_task_switch(main_task), "rw_task_switch(main)");
 		hand_over(1);
 		atomic_fetch_add(&sig_cycles, 1);

@@ -190,7 +190,7 @@ static void expect_signals_kept(const char *scenario)
 }
 
 /* Unguarded it is near certain (here each of 10 runs of signal-destroyed
- * lost 91-97% of its signals, 247-694; each of 10 of signal-migrated ran
+ * lost 91-97% of its signals, 246-694; each of 10 of signal-migrated ran
  * 35-2,947 on the other thread), but it needs a signal to land while the
  * fiber works: a run that shows nothing is retried, twice at most, then
  * the Test is skipped with the reason. */

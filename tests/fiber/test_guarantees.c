@@ -194,20 +194,21 @@ static void expect_signals_kept(const char *scenario)
  * 35-2,947 on the other thread), but it needs a signal to land while the
  * fiber works: a run that shows nothing is retried, twice at most, then
  * the Test is skipped with the reason. */
-static void expect_signals_mishandled(const char *scenario, const char *symptom,
-                                      const char *none_seen)
+static void expect_signals_mishandled(const char *scenario, const char *symptom, const char *none)
 {
 	for (int runs = 1; runs <= 3; runs++) {
 		struct child c = misuse(scenario, "guard_signals=0", 110);
 		int shown = c.exited && c.exit_code == 1 && strstr(c.out, symptom) != NULL;
 		int clean = c.exited && c.exit_code == 0 && strstr(c.out, "ok: ") != NULL;
-		cr_expect(shown || clean, "%s unguarded: neither '%s' nor a clean exit; exit %d "
-		          "signal %d:\n%s", scenario, symptom, c.exit_code, c.term_signal, c.out);
+		cr_expect(shown || clean,
+		          "%s unguarded: neither '%s' nor a clean exit; exit %d "
+		          "signal %d:\n%s",
+		          scenario, symptom, c.exit_code, c.term_signal, c.out);
 		free(c.out);
 		if (!clean)
 			return;
 		if (runs == 3)
-			hazard_not_shown(none_seen, runs);
+			hazard_not_shown(none, runs);
 	}
 }
 
@@ -255,8 +256,8 @@ Test(fiber, signals_unguarded_during_start_end_kill_tsan, .timeout = 120)
 		int clean = c.exited && c.exit_code == 0 && strstr(c.out, "ok: ") != NULL;
 		if (!clean) {
 			cr_expect(c.timed_out || c.term_signal == SIGSEGV ||
-			                  (c.exited && c.exit_code == 66 &&
-			                   strstr(c.out, "\"((thr->slot)) != (0)\"") != NULL),
+			              (c.exited && c.exit_code == 66 &&
+			               strstr(c.out, "\"((thr->slot)) != (0)\"") != NULL),
 			          "exit %d signal %d timed out %d:\n%s", c.exit_code, c.term_signal,
 			          c.timed_out, c.out);
 			cr_expect(strstr(c.out, "ok: ") == NULL, "%s", c.out);

@@ -353,8 +353,8 @@ static int keeps_mask(void)
  * No timing: the program decides from the counts alone. */
 #define SIG_CYCLES 10000
 
-static pthread_t sig_thread;            /* the thread signalled */
-static _Atomic pid_t sig_target;        /* its tid, for the handler */
+static pthread_t sig_thread;     /* the thread signalled */
+static _Atomic pid_t sig_target; /* its tid, for the handler */
 static _Atomic unsigned sig_sent, sig_delivered, sig_wrong_thread, sig_cycles;
 static _Atomic int sig_stop;
 

@@ -255,9 +255,12 @@ Test(fiber, signals_unguarded_during_start_end_kill_tsan, .timeout = 120)
 		struct child c = misuse("signal-start-end", "guard_signals=0", 30);
 		int clean = c.exited && c.exit_code == 0 && strstr(c.out, "ok: ") != NULL;
 		if (!clean) {
-			cr_expect(c.timed_out || c.term_signal == SIGSEGV ||
+			/* Where the signal lands decides the symptom: the CHECK,
+			 * TSan's own SEGV report (exit 66), a SEGV it does not
+			 * survive, or a deadlock. */
+			cr_expect(c.timed_out || c.term_signal != 0 ||
 			              (c.exited && c.exit_code == 66 &&
-			               strstr(c.out, "\"((thr->slot)) != (0)\"") != NULL),
+			               strstr(c.out, "ThreadSanitizer: ") != NULL),
 			          "exit %d signal %d timed out %d:\n%s", c.exit_code, c.term_signal,
 			          c.timed_out, c.out);
 			cr_expect(strstr(c.out, "ok: ") == NULL, "%s", c.out);

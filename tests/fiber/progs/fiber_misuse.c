@@ -521,12 +521,17 @@ static int signal_migrated(void)
  * second thread sends SIGPIPE to this one without pause while it starts and
  * ends 100,000 tasks it never runs. */
 #define START_END_CYCLES 100000
-static _Atomic unsigned pipes;
+static volatile sig_atomic_t pipes;
 
-static void on_pipe(int sig)
+/* Not instrumented, and no TSan atomic: TSan runs a "synchronous" signal's
+ * handler at once, wherever it lands, even inside its own runtime, and a
+ * handler that calls back into TSan can wait there for a lock the code it
+ * interrupted holds (guarded runs hung so, about 1 in 10). Only this thread
+ * runs it and reads the count. */
+__attribute__((disable_sanitizer_instrumentation)) static void on_pipe(int sig)
 {
 	(void)sig;
-	atomic_fetch_add(&pipes, 1);
+	pipes = pipes + 1;
 }
 
 static void *piper(void *arg)
@@ -566,8 +571,8 @@ static int signal_start_end(void)
 	}
 	atomic_store(&sig_stop, 1);
 	pthread_join(th, NULL);
-	printf("%d never-run tasks started and ended, %u SIGPIPEs handled\n", START_END_CYCLES,
-	       atomic_load(&pipes));
+	printf("%d never-run tasks started and ended, %d SIGPIPEs handled\n", START_END_CYCLES,
+	       (int)pipes);
 	return 0;
 }
 

@@ -4,7 +4,8 @@
  *
  * Usage: fiber_misuse SCENARIO (claim, end-current, end-elsewhere, end-own,
  * thread-exit, pthread-exit, pthread-exit-raw, longjmp, inline-switch, helper-switch, switch, sigmask,
- * no-task, race, race-ordered). Run guarded (the default options) the
+ * signal-destroyed, signal-migrated, signal-start-end, never-ran, no-task, race,
+ * race-ordered). Run guarded (the default options) the
  * misuse is refused or repaired and the program prints "ok: SCENARIO" and
  * exits 0 (or as the scenario says); with the guard off
  * (RACEWIRE_OPTIONS=guard_...=0) TSan itself fails: a CHECK, a SEGV, or
@@ -15,11 +16,14 @@
 
 #include <pthread.h>
 #include <setjmp.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 /* These tasks share the threads' stacks (only the ucontext scenarios give
  * a task a stack of its own): every switch here is a happens-before edge,
@@ -324,6 +328,304 @@ static int keeps_mask(void)
 	return same ? 0 : 1;
 }
 
+/* ---- Signals queued on a fiber ----------------------------------------------
+ * C/C++ TSan does not run an asynchronous signal's handler when the signal
+ * arrives in instrumented code: its sighandler queues the signal on the
+ * thread's current context (TSan's ThreadState: here, the current fiber)
+ * and delivers it when that same context next leaves an intercepted call
+ * or makes a TSan atomic (ProcessPendingSignals, tsan_interceptors_posix.cpp,
+ * tsan_interface_atomic.cpp). A fiber switched away from before it made
+ * one takes the signal with it: delivered late, on
+ * whatever thread runs the fiber next, or never, if the fiber is destroyed
+ * (ThreadFinish unmaps its ThreadSignalContext). racewire's switch blocks
+ * signals and lets the context being left deliver what it holds first
+ * (guard_signals).
+ *
+ * A sender thread signals the running thread (SIGUSR1, pthread_kill) one
+ * at a time, and sends the next when the handler ran or when the running
+ * thread has finished three more cycles (each cycle makes TSan atomic
+ * operations on the thread's own context, which deliver what it holds, as
+ * intercepted calls do: by then a signal queued anywhere but on a fiber has
+ * run). The handler counts deliveries and the ones that ran on a thread
+ * other than the one signalled. After the last cycle the main thread's
+ * atomic loads deliver what its own context still holds; then every signal
+ * sent must have run, each on its thread.
+ * No timing: the program decides from the counts alone. */
+#define SIG_CYCLES 10000
+
+static pthread_t sig_thread;     /* the thread signalled */
+static _Atomic pid_t sig_target; /* its tid, for the handler */
+static _Atomic unsigned sig_sent, sig_delivered, sig_wrong_thread, sig_cycles;
+static _Atomic int sig_stop;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	if (gettid() != atomic_load(&sig_target))
+		atomic_fetch_add(&sig_wrong_thread, 1);
+	atomic_fetch_add(&sig_delivered, 1);
+}
+
+static void *signaller(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&sig_stop)) {
+		unsigned want = atomic_load(&sig_sent) + 1;
+		atomic_store(&sig_sent, want);
+		pthread_kill(sig_thread, SIGUSR1);
+		/* Counted from here, once the signal is pending: counted from
+		 * before, a sender preempted in between would send the next
+		 * while this one is still queued, and the two would merge. */
+		unsigned cycle = atomic_load(&sig_cycles);
+		while (atomic_load(&sig_delivered) < want && atomic_load(&sig_cycles) < cycle + 3 &&
+		       !atomic_load(&sig_stop))
+			sched_yield();
+	}
+	return NULL;
+}
+
+/* A fiber's work between switches: instrumented stores, no intercepted
+ * call and no atomic, so a signal arriving now is queued on the fiber. */
+static int sig_work[2048];
+__attribute__((noinline)) static void fiber_work(void)
+{
+	for (int i = 0; i < 2048; i++)
+		sig_work[i] += i;
+}
+
+static pthread_t sig_start(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
+	sig_thread = pthread_self();
+	atomic_store(&sig_target, gettid());
+	pthread_t th;
+	pthread_create(&th, NULL, signaller, NULL);
+	return th;
+}
+
+static int sig_finish(pthread_t th)
+{
+	atomic_store(&sig_stop, 1);
+	pthread_join(th, NULL);
+	/* The first atomic load delivers what this context still holds. */
+	unsigned sent = atomic_load(&sig_sent), got = atomic_load(&sig_delivered);
+	unsigned wrong = atomic_load(&sig_wrong_thread);
+	printf("signals: %u sent, %u delivered, %u on another thread, %u cycles\n", sent, got,
+	       wrong, atomic_load(&sig_cycles));
+	/* For racewire-stress: each signal sent was one chance to lose it. */
+	printf("racewire-windows: %u\n", sent);
+	if (got < sent)
+		printf("lost: %u signal(s) never delivered\n", sent - got);
+	if (wrong)
+		printf("moved: %u signal(s) delivered on a thread they were not sent to\n", wrong);
+	return got < sent || wrong ? 1 : 0;
+}
+
+/* Signals queued on a fiber that is then destroyed: each cycle starts a
+ * fiber, runs its work, switches back and ends it. Unguarded, a signal
+ * that arrived during the work is destroyed with the fiber. */
+static int signal_destroyed(void)
+{
+	pthread_t th = sig_start();
+	for (int i = 0; i < SIG_CYCLES; i++) {
+		rw_task_t *f;
+		check(rw_task_start(main_task, RW_PC(), &f), "rw_task_start");
+		check(rw_task_switch(f), "rw_task_switch(f)");
+		fiber_work();
+		check(rw_task_switch(main_task), "rw_task_switch(main)");
+		check(rw_task_end(f), "rw_task_end(f)");
+		atomic_fetch_add(&sig_cycles, 1);
+	}
+	return sig_finish(th);
+}
+
+/* Signals queued on a fiber that then migrates: each cycle runs the fiber's
+ * work here, switches back, and hands the fiber to a second thread, which
+ * runs it up to an intercepted call and hands it back. Unguarded, a signal
+ * sent to this thread during the work runs on the other. */
+static pthread_mutex_t hand_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t hand_cv = PTHREAD_COND_INITIALIZER;
+static int hand_turn; /* 1: the fiber is the other thread's; 0: back; -1: stop */
+static _Atomic unsigned host_rounds;
+
+static void *migrate_host(void *arg)
+{
+	(void)arg;
+	rw_proc_t *p;
+	check(rw_proc_create(&p), "rw_proc_create");
+	check(rw_proc_wire(p), "rw_proc_wire");
+	for (;;) {
+		pthread_mutex_lock(&hand_mu);
+		while (hand_turn == 0)
+			pthread_cond_wait(&hand_cv, &hand_mu);
+		int stop = hand_turn < 0;
+		pthread_mutex_unlock(&hand_mu);
+		if (stop)
+			break;
+		check(rw_task_switch(task), "rw_task_switch(task) on the host");
+		/* The fiber's first TSan atomic here: it delivers what the
+		 * fiber holds (tsan_interface_atomic.cpp's ATOMIC_IMPL). */
+		atomic_fetch_add(&host_rounds, 1);
+		check(rw_task_switch(NULL), "rw_task_switch(NULL) on the host");
+		pthread_mutex_lock(&hand_mu);
+		hand_turn = 0;
+		pthread_cond_broadcast(&hand_cv);
+		pthread_mutex_unlock(&hand_mu);
+	}
+	check(rw_proc_unwire(p), "rw_proc_unwire");
+	return NULL;
+}
+
+static void hand_over(int turn)
+{
+	pthread_mutex_lock(&hand_mu);
+	hand_turn = turn;
+	pthread_cond_broadcast(&hand_cv);
+	while (turn > 0 && hand_turn != 0)
+		pthread_cond_wait(&hand_cv, &hand_mu);
+	pthread_mutex_unlock(&hand_mu);
+}
+
+static int signal_migrated(void)
+{
+	pthread_t host;
+	pthread_create(&host, NULL, migrate_host, NULL);
+	pthread_t th = sig_start();
+	for (int i = 0; i < SIG_CYCLES; i++) {
+		check(rw_task_switch(task), "rw_task_switch(task)");
+		/* Longer than in signal-destroyed: the hand-over's own waits
+		 * take most signals here, on the right context. */
+		for (int k = 0; k < 32; k++)
+			fiber_work();
+		check(rw_task_switch(main_task), "rw_task_switch(main)");
+		hand_over(1);
+		atomic_fetch_add(&sig_cycles, 1);
+	}
+	int rc = sig_finish(th);
+	hand_over(-1);
+	pthread_join(host, NULL);
+	return rc;
+}
+
+/* Signals while TSan starts or ends a fiber that never ran (ClickHouse#49673,
+ * #52185): __tsan_create_fiber and __tsan_destroy_fiber make the fiber
+ * TSan's current context while they build or tear down its ThreadState,
+ * which has no TSan slot before ThreadStart attaches one and none after
+ * ThreadFinish detaches it. A signal TSan handles at once (SIGSEGV, SIGBUS,
+ * SIGPIPE, ... even sent by another thread: is_sync_signal) then runs its
+ * handler on that context and dies in `CHECK failed: ...
+ * "((thr->slot)) != (0)"`. Guarded, signals are blocked across both. A
+ * second thread sends SIGPIPE to this one without pause while it starts and
+ * ends 100,000 tasks it never runs. */
+#define START_END_CYCLES 100000
+static volatile sig_atomic_t pipes;
+
+/* Not instrumented, and no TSan atomic: TSan runs a "synchronous" signal's
+ * handler at once, wherever it lands, even inside its own runtime, and a
+ * handler that calls back into TSan can wait there for a lock the code it
+ * interrupted holds (guarded runs hung so, about 1 in 10). Only this thread
+ * runs it and reads the count. */
+__attribute__((disable_sanitizer_instrumentation)) static void on_pipe(int sig)
+{
+	(void)sig;
+	pipes = pipes + 1;
+}
+
+static void *piper(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&sig_stop)) {
+		pthread_kill(sig_thread, SIGPIPE);
+		sched_yield();
+	}
+	return NULL;
+}
+
+/* racewire-stress's progress line, cumulative, in one write. */
+static void windows(unsigned n)
+{
+	char line[48];
+	int len = snprintf(line, sizeof line, "racewire-windows: %u\n", n);
+	if (write(1, line, (size_t)len) < 0)
+		exit(3);
+}
+
+static int signal_start_end(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_pipe;
+	sigaction(SIGPIPE, &sa, NULL);
+	sig_thread = pthread_self();
+	pthread_t th;
+	pthread_create(&th, NULL, piper, NULL);
+	for (unsigned i = 1; i <= START_END_CYCLES; i++) {
+		rw_task_t *f;
+		check(rw_task_start(main_task, RW_PC(), &f), "rw_task_start");
+		check(rw_task_end(f), "rw_task_end");
+		if (i % 1000 == 0)
+			windows(i);
+	}
+	atomic_store(&sig_stop, 1);
+	pthread_join(th, NULL);
+	printf("%d never-run tasks started and ended, %d SIGPIPEs handled\n", START_END_CYCLES,
+	       (int)pipes);
+	return 0;
+}
+
+/* Ending fibers that never ran, with no signal about: 4 threads start
+ * 20,000 tasks each and end them without running them, every other one
+ * ended by another thread, up to 1,024 alive at once. zio (lalinsky/zio#598)
+ * saw such fibers crash in ThreadContext::OnFinished after a few thousand;
+ * clang-19's runtime survives this with or without racewire's guards (no
+ * trace part to walk: TSan records nothing for a fiber before it runs), so
+ * it is a check that it stays so, not a reproducer. */
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static rw_task_t *pool[1024];
+static int npool;
+
+static void *never_ran_thread(void *arg)
+{
+	(void)arg;
+	rw_proc_t *p;
+	check(rw_proc_create(&p), "rw_proc_create");
+	check(rw_proc_wire(p), "rw_proc_wire");
+	rw_task_t *own;
+	check(rw_fiber_thread_task(&own), "rw_fiber_thread_task");
+	for (int i = 0; i < 20000; i++) {
+		rw_task_t *f, *other = NULL;
+		check(rw_task_start(own, RW_PC(), &f), "rw_task_start");
+		pthread_mutex_lock(&pool_mu);
+		if ((i & 1) && npool < 1024)
+			pool[npool++] = f, f = NULL;
+		else if (npool)
+			other = pool[--npool];
+		pthread_mutex_unlock(&pool_mu);
+		if (f)
+			check(rw_task_end(f), "rw_task_end");
+		if (other)
+			check(rw_task_end(other), "rw_task_end(another thread's)");
+	}
+	check(rw_proc_unwire(p), "rw_proc_unwire");
+	return NULL;
+}
+
+static int never_ran(void)
+{
+	pthread_t th[4];
+	for (int i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, never_ran_thread, NULL);
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	for (int i = 0; i < npool; i++)
+		check(rw_task_end(pool[i]), "rw_task_end");
+	printf("80000 never-run tasks ended\n");
+	return 0;
+}
+
 /* An annotation with no task current dies with racewire's diagnosis. */
 static int no_task(void)
 {
@@ -421,6 +723,14 @@ int main(int argc, char **argv)
 	}
 	else if (!strcmp(s, "sigmask"))
 		rc = keeps_mask();
+	else if (!strcmp(s, "signal-destroyed"))
+		rc = signal_destroyed();
+	else if (!strcmp(s, "signal-migrated"))
+		rc = signal_migrated();
+	else if (!strcmp(s, "signal-start-end"))
+		rc = signal_start_end();
+	else if (!strcmp(s, "never-ran"))
+		rc = never_ran();
 	else if (!strcmp(s, "no-task"))
 		rc = no_task();
 	else if (!strcmp(s, "race"))

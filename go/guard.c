@@ -455,13 +455,15 @@ static int wiring_on;
 /* One cache line per M: Ms writing their own records never share a line. */
 static struct mstate {
 	uint32_t depth;       /* guarded calls in progress (nested: a callback into Go) */
-	uint32_t entry;       /* the outermost call's entry point */
+	uint32_t entry;       /* the innermost call's entry point */
+	uint32_t held;        /* claimed or spare is set: leave has work to do */
 	struct slot *claimed; /* the claim getproc_cb took, released at depth 0 */
 	int spare;            /* a spare Processor held (index + 1): policy=borrow */
 	uint32_t pid;         /* P id + 1, for the flight record */
 	uintptr_t m;          /* the M, set with claimed (the flight record's ring) */
-	uint64_t pad[4];
+	uint64_t pad[3];
 } mstate[NMSTATE] __attribute__((aligned(64)));
+_Static_assert(sizeof(struct mstate) == 64, "one cache line per M");
 
 /* What a guarded call holds while TSan runs it. */
 struct claim {
@@ -608,8 +610,8 @@ static inline struct claim wire(enum entry e)
 	if (__builtin_expect(id >= NMSTATE, 0))
 		return wire_eager(c, e, g, p);
 	struct mstate *ms = &mstate[id];
-	if (ms->depth++ == 0)
-		ms->entry = e;
+	ms->depth++;
+	ms->entry = e;
 	c.ms = ms;
 	return c;
 }
@@ -631,11 +633,12 @@ static __attribute__((noinline)) void end_claims(struct mstate *ms)
 		release_slot(ms->claimed, ms->m, ms->pid);
 		ms->claimed = NULL;
 	}
+	ms->held = 0;
 }
 
 static inline void leave(struct mstate *ms)
 {
-	if (--ms->depth == 0 && __builtin_expect(ms->claimed != NULL || ms->spare != 0, 0))
+	if (--ms->depth == 0 && __builtin_expect(ms->held, 0))
 		end_claims(ms);
 }
 
@@ -672,8 +675,8 @@ static inline __attribute__((always_inline)) struct mstate *enter(enum entry e)
 	if (__builtin_expect(id >= NMSTATE, 0))
 		return NULL;
 	struct mstate *ms = &mstate[id];
-	if (ms->depth++ == 0)
-		ms->entry = e;
+	ms->depth++;
+	ms->entry = e; /* for a diagnosis only: no branch to keep the outer one */
 	return ms;
 }
 
@@ -714,6 +717,7 @@ static int claim_on_use(uintptr_t g, uintptr_t m, void *ctx)
 	int r = claim_slot(s, (enum entry)ms->entry, g, m, proc);
 	if (r > 0) {
 		ms->claimed = s;
+		ms->held = 1;
 		ms->m = m;
 		ms->pid = (uint32_t)*(int32_t *)(p + RW_GO_P_ID) + 1;
 		if (fl_hdr)
@@ -722,6 +726,7 @@ static int claim_on_use(uintptr_t g, uintptr_t m, void *ctx)
 	}
 	if (r < 0) {
 		ms->spare = borrow(m);
+		ms->held = ms->spare != 0;
 		if (ms->spare) {
 			*(void **)ctx = spare[ms->spare - 1];
 			return 1;

@@ -9,13 +9,14 @@
 #
 #   bench/go/run.sh [O]
 #
-# Environment: BENCH_GO_ROUNDS (default 7), BENCH_GO_MS (ms per benchmark
+# Environment: BENCH_GO_ROUNDS (default 21: fewer rounds move the medians
+# by as much as the 5% target), BENCH_GO_MS (ms per benchmark
 # per run, default 200). Target: guarded / stock <= 1.05 on each line; the
 # figures are timed, so on a loaded machine they move by more than that.
 set -euo pipefail
 
 out=${1:-build}
-rounds=${BENCH_GO_ROUNDS:-7}
+rounds=${BENCH_GO_ROUNDS:-21}
 ms=${BENCH_GO_MS:-200}
 here=$(cd "$(dirname "$0")" && pwd)
 tool=$out/bin/racewire-go

@@ -20,6 +20,7 @@
  *    (RACE: exit 66 with a report; NORACE: exit 0, no report).
  */
 #include "fiber_child.h"
+#include "../model/prims_cases.h"
 
 /* TSAN_OPTIONS for the children: the symbolizer (for file:line) when a
  * report is read, none when only the verdict counts (the fidelity suite:
@@ -96,34 +97,24 @@ Test(model, prefix_orders_guarded_are_safe, .timeout = 300)
 
 /* ---- model_prims ----------------------------------------------------------- */
 
-static const char *const prim_modes[] = {"select", "zero", "rwmutex", "cond", "map", "pool", "sys"};
-
 Test(model, primitives_clean, .timeout = 600)
 {
-	for (size_t i = 0; i < sizeof prim_modes / sizeof *prim_modes; i++) {
-		expect_clean("model_prims", prim_modes[i], "1", NULL);
-		expect_clean("model_prims", prim_modes[i], "2", NULL);
+	for (size_t i = 0; i < sizeof prims_modes / sizeof *prims_modes; i++) {
+		expect_clean("model_prims", prims_modes[i], "1", NULL);
+		expect_clean("model_prims", prims_modes[i], "2", NULL);
 	}
 }
 
-static const char *const misuse[][2] = {
-	{"bad_select_dir", "md_select: case 0: dir 7 is neither MD_SEND nor MD_RECV"},
-	{"bad_select_none", "md_select: no channel to wait on: blocks forever"},
-	{"bad_select_many", "md_select: 65 cases (at most 64)"},
-	{"bad_unlock", "md_rwmutex_unlock of an unlocked md_rwmutex"},
-	{"bad_runlock", "md_rwmutex_runlock of an unlocked md_rwmutex"},
-};
-
 Test(model, primitive_misuse_is_fatal_with_a_message, .timeout = 300)
 {
-	for (size_t i = 0; i < sizeof misuse / sizeof *misuse; i++) {
-		struct child c = run_model("model_prims", misuse[i][0], "1", NULL);
-		cr_expect(!c.timed_out, "%s hung:\n%s", misuse[i][0], c.out);
+	for (size_t i = 0; i < sizeof prims_misuse / sizeof *prims_misuse; i++) {
+		struct child c = run_model("model_prims", prims_misuse[i][0], "1", NULL);
+		cr_expect(!c.timed_out, "%s hung:\n%s", prims_misuse[i][0], c.out);
 		cr_expect(!c.exited && c.term_signal == SIGABRT, "%s: exit %d signal %d:\n%s",
-		          misuse[i][0], c.exit_code, c.term_signal, c.out);
+		          prims_misuse[i][0], c.exit_code, c.term_signal, c.out);
 		char want[160];
-		snprintf(want, sizeof want, "model: FATAL: %s", misuse[i][1]);
-		cr_expect(strstr(c.out, want), "%s: no \"%s\" in:\n%s", misuse[i][0], want, c.out);
+		snprintf(want, sizeof want, "model: FATAL: %s", prims_misuse[i][1]);
+		cr_expect(strstr(c.out, want), "%s: no \"%s\" in:\n%s", prims_misuse[i][0], want, c.out);
 		free(c.out);
 	}
 }

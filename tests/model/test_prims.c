@@ -8,8 +8,7 @@
  * it, and an abort.
  */
 #include "../integration/child.h"
-
-static const char *const modes[] = {"select", "zero", "rwmutex", "cond", "map", "pool", "sys"};
+#include "prims_cases.h"
 
 static void expect_clean(const char *flavor, const char *mode, const char *procs)
 {
@@ -28,38 +27,30 @@ static void expect_clean(const char *flavor, const char *mode, const char *procs
 
 Test(prims, correct_use_clean, .timeout = 300)
 {
-	for (size_t i = 0; i < sizeof modes / sizeof *modes; i++) {
-		expect_clean("release", modes[i], "1");
-		expect_clean("release", modes[i], "2");
+	for (size_t i = 0; i < sizeof prims_modes / sizeof *prims_modes; i++) {
+		expect_clean("release", prims_modes[i], "1");
+		expect_clean("release", prims_modes[i], "2");
 	}
 }
 
 Test(prims, correct_use_clean_debug_runtime, .timeout = 300)
 {
-	for (size_t i = 0; i < sizeof modes / sizeof *modes; i++)
-		expect_clean("debug", modes[i], "2");
+	for (size_t i = 0; i < sizeof prims_modes / sizeof *prims_modes; i++)
+		expect_clean("debug", prims_modes[i], "2");
 }
-
-static const char *const misuse[][2] = {
-	{"bad_select_dir", "md_select: case 0: dir 7 is neither MD_SEND nor MD_RECV"},
-	{"bad_select_none", "md_select: no channel to wait on: blocks forever"},
-	{"bad_select_many", "md_select: 65 cases (at most 64)"},
-	{"bad_unlock", "md_rwmutex_unlock of an unlocked md_rwmutex"},
-	{"bad_runlock", "md_rwmutex_runlock of an unlocked md_rwmutex"},
-};
 
 Test(prims, misuse_is_fatal_with_a_message, .timeout = 120)
 {
-	for (size_t i = 0; i < sizeof misuse / sizeof *misuse; i++) {
-		const char *args[] = {misuse[i][0], NULL};
+	for (size_t i = 0; i < sizeof prims_misuse / sizeof *prims_misuse; i++) {
+		const char *args[] = {prims_misuse[i][0], NULL};
 		const char *env[] = {"GORACE=atexit_sleep_ms=0", NULL};
 		struct child c = child_run("release", "model_prims", args, env, 30);
-		cr_assert(!c.timed_out, "%s hung:\n%s", misuse[i][0], c.out);
+		cr_assert(!c.timed_out, "%s hung:\n%s", prims_misuse[i][0], c.out);
 		cr_expect(!c.exited && c.term_signal == SIGABRT, "%s: exit %d signal %d:\n%s",
-		          misuse[i][0], c.exit_code, c.term_signal, c.out);
+		          prims_misuse[i][0], c.exit_code, c.term_signal, c.out);
 		char want[160];
-		snprintf(want, sizeof want, "model: FATAL: %s", misuse[i][1]);
-		cr_expect(strstr(c.out, want), "%s: no \"%s\" in:\n%s", misuse[i][0], want, c.out);
+		snprintf(want, sizeof want, "model: FATAL: %s", prims_misuse[i][1]);
+		cr_expect(strstr(c.out, want), "%s: no \"%s\" in:\n%s", prims_misuse[i][0], want, c.out);
 		free(c.out);
 	}
 }

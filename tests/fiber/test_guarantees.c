@@ -159,10 +159,18 @@ Test(fiber, helper_switch_underflows, .timeout = 120)
 {
 	struct child c = misuse("helper-switch", NULL, 110);
 	/* Where the sinking stack first lands decides the symptom: a SEGV
-	 * in __tsan_func_entry, or a CHECK on state it overwrote. */
-	expect_tsan_died(&c, "ThreadSanitizer: ");
-	cr_expect(strstr(c.out, "ThreadSanitizer: SEGV") || strstr(c.out, "CHECK failed"), "%s",
-	          c.out);
+	 * in __tsan_func_entry, or a CHECK on state it overwrote, each
+	 * reported by TSan (exit 66), or a hang after TSan's SEGV report
+	 * (the child is killed); or a fault inside TSan's own handler, which
+	 * kills the process before it prints anything. Measured, 20 runs:
+	 * 6 exit 66, 10 hangs, 4 silent SIGSEGVs (one of these failed a
+	 * clean-clone CI run when only the first was accepted). */
+	cr_expect(c.term_signal != 0 || (c.exited && c.exit_code == 66),
+	          "expected TSan to die; exit %d signal %d:\n%s", c.exit_code, c.term_signal, c.out);
+	cr_expect(strstr(c.out, "ok: ") == NULL, "the misuse went through:\n%s", c.out);
+	if (c.term_signal == 0)
+		cr_expect(strstr(c.out, "ThreadSanitizer: SEGV") || strstr(c.out, "CHECK failed"), "%s",
+		          c.out);
 }
 
 /* Guarantee: the thread's own signal mask survives a switch. */
